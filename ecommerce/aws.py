@@ -1,0 +1,122 @@
+"""The one AWS client factory, and the names of every resource the app uses.
+
+Region, endpoint, retries and timeouts are configured here once. Clients are cached per
+(service, endpoint) because boto3 client creation is slow and clients are thread-safe.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+
+from ecommerce.names import Names
+
+_lock = threading.Lock()
+_clients: dict[tuple, object] = {}
+
+
+class AwsUnavailable(Exception):
+    """An AWS dependency could not be reached (mapped to 503 by the error handler)."""
+
+    def __init__(self, service: str, detail: str = ""):
+        self.service = service
+        super().__init__(f"{service} is unavailable{': ' + detail if detail else ''}")
+
+
+def endpoint_url() -> str | None:
+    return settings.AWS_ENDPOINT_URL or None
+
+
+def client(service: str):
+    """A boto3 client for `service`, pointed at the emulator when AWS_ENDPOINT_URL is set."""
+    key = (service, endpoint_url(), settings.AWS_REGION)
+    found = _clients.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        if key not in _clients:
+            extra = {}
+            if service == "s3":
+                # Presigned URLs must be SigV4; the emulator only does path-style addressing.
+                extra = {
+                    "signature_version": "s3v4",
+                    "s3": {"addressing_style": "path" if endpoint_url() else "auto"},
+                }
+            config = Config(
+                region_name=settings.AWS_REGION,
+                connect_timeout=settings.AWS_CONNECT_TIMEOUT,
+                read_timeout=settings.AWS_READ_TIMEOUT,
+                retries={"max_attempts": settings.AWS_MAX_ATTEMPTS, "mode": "standard"},
+                **extra,
+            )
+            _clients[key] = boto3.session.Session().client(
+                service, endpoint_url=endpoint_url(), config=config
+            )
+    return _clients[key]
+
+
+def reset_clients() -> None:
+    """Forget cached clients and looked-up ids (tests that move the endpoint use it)."""
+    with _lock:
+        _clients.clear()
+    ssm_parameter.cache_clear()
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True for errors meaning "AWS could not be reached or is overloaded", not "bad request"."""
+    if isinstance(exc, BotoCoreError):
+        return True
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code = exc.response.get("Error", {}).get("Code", "")
+        return status >= 500 or code in {"ThrottlingException", "TooManyRequestsException"}
+    return False
+
+
+# --- resource names --------------------------------------------------------------------------
+
+
+def names(prefix: str | None = None) -> Names:
+    return Names(prefix or settings.AWS_RESOURCE_PREFIX)
+
+
+def account_id() -> str:
+    return client("sts").get_caller_identity()["Account"]
+
+
+def queue_url(name: str) -> str:
+    return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def topic_arn(prefix: str | None = None) -> str:
+    return f"arn:aws:sns:{settings.AWS_REGION}:{account_id()}:{names(prefix).topic}"
+
+
+@functools.lru_cache(maxsize=64)
+def ssm_parameter(name: str) -> str:
+    """An SSM parameter value, cached for the process (bootstrap writes the Cognito ids)."""
+    try:
+        return client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    except (BotoCoreError, ClientError) as exc:
+        raise AwsUnavailable("ssm", str(exc)) from exc
+
+
+def cognito_ids() -> tuple[str, str]:
+    """(user pool id, app client id): from settings, else from SSM."""
+    pool = settings.COGNITO_USER_POOL_ID or ssm_parameter(names().parameter("cognito/user-pool-id"))
+    app = settings.COGNITO_CLIENT_ID or ssm_parameter(names().parameter("cognito/client-id"))
+    return pool, app
+
+
+def public_object_url(bucket: str, key: str) -> str:
+    """The public (bucket policy: public-read) URL of an object."""
+    from urllib.parse import quote
+
+    if endpoint_url():
+        return f"{endpoint_url().rstrip('/')}/{bucket}/{quote(key)}"
+    return f"https://{bucket}.s3.{settings.AWS_REGION}.amazonaws.com/{quote(key)}"

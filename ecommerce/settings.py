@@ -1,0 +1,203 @@
+"""Settings for the e-commerce backend, read from the environment (12-factor).
+
+Every default runs the embedded stack: SQLite and moto on loopback. `.env.example`
+lists every variable.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+from ecommerce.names import Names
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-change-me")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+    "ecommerce",
+    "accounts",
+    "banners",
+    "categories",
+    "products",
+    "orders",
+]
+
+MIDDLEWARE = [
+    "ecommerce.logging.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's static files under gunicorn
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ecommerce.urls"
+WSGI_APPLICATION = "ecommerce.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite by default, DATABASE_URL for PostgreSQL ---------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker, beat and events share one file: wait for locks instead of failing, and
+    # take the write lock at BEGIN so two writers never deadlock on a lock upgrade.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    # Tests run a real worker in another process, so the test database must be a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# --- HTTP API -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ecommerce.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "E-commerce backend API",
+    "DESCRIPTION": "Auth, banners, categories, products and orders on Cognito, S3, SNS, SQS, "
+    "Step Functions and SES.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- AWS ------------------------------------------------------------------------------------
+# When AWS_ENDPOINT_URL is set every boto3 client and the Celery SQS transport talk to it
+# (the embedded moto server); unset, the normal AWS endpoints and credential chain are used.
+AWS_ENDPOINT_URL = env("AWS_ENDPOINT_URL", default="http://127.0.0.1:4566")
+AWS_REGION = env("AWS_REGION", default="us-east-1")
+# Needed to build queue URLs without an API call; the emulator's account is 123456789012.
+AWS_ACCOUNT_ID = env("AWS_ACCOUNT_ID", default="123456789012")
+AWS_CONNECT_TIMEOUT = env.float("AWS_CONNECT_TIMEOUT", default=2.0)
+AWS_READ_TIMEOUT = env.float("AWS_READ_TIMEOUT", default=10.0)
+AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=3)
+if AWS_ENDPOINT_URL:
+    # The emulator accepts any credentials; real AWS uses the normal chain.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", AWS_REGION)
+
+# Every AWS resource name derives from this prefix (buckets, queues, topic, pool, ...).
+AWS_RESOURCE_PREFIX = env("AWS_RESOURCE_PREFIX", default="ecommerce-local")
+# Optional: the Cognito ids. Empty means "read them from the SSM parameters written by
+# bootstrap_aws" (the old service's approach), so a re-bootstrapped pool is picked up.
+COGNITO_USER_POOL_ID = env("COGNITO_USER_POOL_ID", default="")
+COGNITO_CLIENT_ID = env("COGNITO_CLIENT_ID", default="")
+SES_SENDER = env("SES_SENDER", default="no-reply@shop.example.com")
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 10
+# SQS visibility must outlast any task, or a running task is redelivered to another worker.
+SQS_VISIBILITY_TIMEOUT = env.int("SQS_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT * 3)
+SQS_MAX_RECEIVE_COUNT = env.int("SQS_MAX_RECEIVE_COUNT", default=5)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# SQS broker: the emulator's when AWS_ENDPOINT_URL is set. Queues are predefined (created
+# with their dead-letter queues by bootstrap_aws), so Celery never creates queues itself.
+_celery_queue = Names(AWS_RESOURCE_PREFIX).celery_queue
+if AWS_ENDPOINT_URL:
+    _endpoint = urlsplit(AWS_ENDPOINT_URL)
+    _default_broker = f"sqs://{_endpoint.hostname}:{_endpoint.port or 80}"
+    _celery_queue_url = f"{AWS_ENDPOINT_URL.rstrip('/')}/{AWS_ACCOUNT_ID}/{_celery_queue}"
+else:
+    _default_broker = "sqs://"
+    _celery_queue_url = f"https://sqs.{AWS_REGION}.amazonaws.com/{AWS_ACCOUNT_ID}/{_celery_queue}"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_default_broker)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "region": AWS_REGION,
+    "is_secure": not AWS_ENDPOINT_URL.startswith("http://"),
+    "visibility_timeout": SQS_VISIBILITY_TIMEOUT,
+    "wait_time_seconds": 10,
+    "polling_interval": 0.2,
+    "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": _celery_queue_url}},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Logging: one JSON line per event -------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "ecommerce.logging.JsonFormatter"}},
+    "filters": {"context": {"()": "ecommerce.logging.ContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+# --- Events process: message kind → handler (see ecommerce/events.py) -----------------------
+EVENT_HANDLERS: dict[str, str] = {}
+# Event handlers are quick; a message whose consumer died comes back after this long.
+EVENTS_VISIBILITY_TIMEOUT = env.int("EVENTS_VISIBILITY_TIMEOUT", default=60)
+
+# Origins allowed to PUT images straight to the buckets (browser uploads).
+UPLOAD_CORS_ORIGINS = env.list("UPLOAD_CORS_ORIGINS", default=["*"])

@@ -1,0 +1,167 @@
+"""Session-wide plumbing: the AWS resources, a real Celery worker, a real events consumer.
+
+The emulator itself is started by tests/emulator_plugin.py before Django loads. Tests are
+isolated by data rather than by wiping the emulator (the worker and the consumer keep
+long-polling its queues): each test uses its own users, records and keys.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from ecommerce import aws
+from ecommerce.bootstrap import bootstrap
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "test-logs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_resources() -> dict[str, str]:
+    """Every AWS resource, created once for the session."""
+    return bootstrap()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> str:
+    return settings.AWS_ENDPOINT_URL
+
+
+def emulator_data(url: str) -> dict:
+    return requests.get(f"{url}/moto-api/data.json", timeout=10).json()
+
+
+def sent_emails(url: str, to: str | None = None) -> list[dict]:
+    """Mail SES accepted, as the emulator recorded it (optionally for one recipient)."""
+    messages = []
+    for region in emulator_data(url).get("ses", {}).get("Message", {}).values():
+        messages.extend(region.values() if isinstance(region, dict) else region)
+    if to is None:
+        return messages
+    return [m for m in messages if to in str(m.get("destinations", m))]
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, message: str = ""):
+    """Poll until predicate() is truthy; returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
+        time.sleep(interval)
+
+
+def _database_url() -> str:
+    """The URL of the *test* database, for subprocesses that must see the tests' rows."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Process:
+    """A project process (worker, events consumer) run as the deployment runs it."""
+
+    def __init__(self, name: str, argv: list[str]):
+        self.name, self.argv = name, argv
+        self.popen: subprocess.Popen | None = None
+        self.env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONUNBUFFERED": "1"}
+
+    def start(self) -> Process:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        log = open(LOG_DIR / f"{self.name}.log", "ab")  # noqa: SIM115 - owned by the process
+        self.popen = subprocess.Popen(
+            [sys.executable, *self.argv],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def kill(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def worker_process() -> Process:
+    return Process(
+        "worker",
+        [
+            "-m",
+            "celery",
+            "-A",
+            "ecommerce",
+            "worker",
+            "--include",
+            "tests.support.tasks",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+    )
+
+
+def events_process() -> Process:
+    return Process("events", ["manage.py", "consume_events", "--wait", "1"])
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Process:
+    """A real Celery worker consuming the emulator's SQS queue, for the whole session."""
+    process = worker_process().start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def events_consumer(django_db_setup, django_db_blocker) -> Process:
+    """The real events process (manage.py consume_events), for the whole session."""
+    process = events_process().start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def fresh_queue(emulator_url) -> str:
+    """A new, empty SQS queue for one test."""
+    import uuid
+
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=f"probe-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+    yield url
+    sqs.delete_queue(QueueUrl=url)

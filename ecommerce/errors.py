@@ -23,11 +23,20 @@ class DomainError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = "bad_request"
+    headers: dict[str, str] = {}
 
-    def __init__(self, message: str, *, extra: dict | None = None):
+    def __init__(self, message: str, *, code: str | None = None, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+        if code:
+            self.code = code
+
+
+class Unauthorized(DomainError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}
 
 
 class NotFound(DomainError):
@@ -92,7 +101,11 @@ def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error leaves as the design's JSON shape."""
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+        return Response(
+            error_body(exc.message, exc.code, **exc.extra),
+            status=exc.status_code,
+            headers=exc.headers,
+        )
     if isinstance(exc, AwsUnavailable):
         logger.warning("aws unavailable", extra={"service": exc.service, "error": str(exc)})
         return Response(

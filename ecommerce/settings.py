@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from ecommerce.names import Names
 
@@ -82,8 +83,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker, beat and events share one file: wait for locks instead of failing, and
     # take the write lock at BEGIN so two writers never deadlock on a lock upgrade.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    # Tests run a real worker in another process, so the test database must be a file.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # Tests run a real worker in another process, so the test database must be a file
+    # (one per test run, so that two runs on one machine do not share it).
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -102,9 +104,27 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ecommerce.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CognitoJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per client address, for sign-in, sign-up (and confirm), resend and password reset.
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in": env("THROTTLE_SIGN_IN", default="10/min"),
+        "sign_up": env("THROTTLE_SIGN_UP", default="10/min"),
+        "password_reset": env("THROTTLE_PASSWORD_RESET", default="5/min"),
+    },
+    # Behind a load balancer, set to the number of proxies so X-Forwarded-For is trusted.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+}
+
+# "default": per-process memory (fast: response caches); "throttle": the database, shared by
+# every web worker so a client cannot multiply its rate by the number of workers.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cache_throttle",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "E-commerce backend API",
@@ -137,6 +157,12 @@ AWS_RESOURCE_PREFIX = env("AWS_RESOURCE_PREFIX", default="ecommerce-local")
 # bootstrap_aws" (the old service's approach), so a re-bootstrapped pool is picked up.
 COGNITO_USER_POOL_ID = env("COGNITO_USER_POOL_ID", default="")
 COGNITO_CLIENT_ID = env("COGNITO_CLIENT_ID", default="")
+# The JWKS URL and the expected `iss` are separate: the emulator serves the keys at its own
+# address but its tokens name the real Cognito issuer. Empty: derived from the pool id.
+COGNITO_JWKS_URL = env("COGNITO_JWKS_URL", default="")
+COGNITO_ISSUER = env("COGNITO_ISSUER", default="")
+JWT_LEEWAY_SECONDS = env.int("JWT_LEEWAY_SECONDS", default=30)
+JWKS_MIN_REFETCH_SECONDS = env.int("JWKS_MIN_REFETCH_SECONDS", default=60)
 SES_SENDER = env("SES_SENDER", default="no-reply@shop.example.com")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -195,9 +221,33 @@ LOGGING = {
 }
 
 # --- Events process: message kind → handler (see ecommerce/events.py) -----------------------
-EVENT_HANDLERS: dict[str, str] = {}
+EVENT_HANDLERS: dict[str, str] = {
+    "s3:banners": "banners.services.banner_image_landed",
+    "s3:categories": "categories.services.category_image_landed",
+}
 # Event handlers are quick; a message whose consumer died comes back after this long.
 EVENTS_VISIBILITY_TIMEOUT = env.int("EVENTS_VISIBILITY_TIMEOUT", default=60)
 
+# --- Image uploads (ecommerce/uploads.py) ---------------------------------------------------
 # Origins allowed to PUT images straight to the buckets (browser uploads).
 UPLOAD_CORS_ORIGINS = env.list("UPLOAD_CORS_ORIGINS", default=["*"])
+# Checked after the upload lands (a presigned PUT cannot limit the size).
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+UPLOAD_URL_EXPIRES_SECONDS = env.int("UPLOAD_URL_EXPIRES_SECONDS", default=300)
+# Records whose upload has not landed this long after the URL was handed out are deleted.
+CLEANUP_INTERVAL_SECONDS = env.int("CLEANUP_INTERVAL_SECONDS", default=120)
+CLEANUP_MAX_AGE_SECONDS = env.int("CLEANUP_MAX_AGE_SECONDS", default=3600)
+if CLEANUP_MAX_AGE_SECONDS <= UPLOAD_URL_EXPIRES_SECONDS:
+    # Otherwise a record could be deleted while its upload URL still works.
+    raise ImproperlyConfigured("CLEANUP_MAX_AGE_SECONDS must exceed UPLOAD_URL_EXPIRES_SECONDS")
+# `expires`: a run the worker could not start within one interval is dropped, not queued up.
+CELERY_BEAT_SCHEDULE["banners-cleanup"] = {
+    "task": "banners.tasks.banners_cleanup",
+    "schedule": float(CLEANUP_INTERVAL_SECONDS),
+    "options": {"expires": CLEANUP_INTERVAL_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["categories-cleanup"] = {
+    "task": "categories.tasks.categories_cleanup",
+    "schedule": float(CLEANUP_INTERVAL_SECONDS),
+    "options": {"expires": CLEANUP_INTERVAL_SECONDS},
+}

@@ -165,3 +165,52 @@ def fresh_queue(emulator_url) -> str:
     url = sqs.create_queue(QueueName=f"probe-{uuid.uuid4().hex[:12]}")["QueueUrl"]
     yield url
     sqs.delete_queue(QueueUrl=url)
+
+
+# --- signed-in users (real Cognito users on the emulator, real tokens) -------------------
+
+
+class SignedIn:
+    """A confirmed Cognito user with tokens and an API client sending the ID token."""
+
+    def __init__(self, *, staff: bool = False, password: str = "passw0rd-123"):
+        import uuid
+
+        from accounts import services
+
+        tag = uuid.uuid4().hex[:10]
+        self.full_name = f"Test User {tag}"
+        self.email = f"user-{tag}@example.com"
+        self.password = password
+        self.user = services.user_sign_up(
+            email=self.email, full_name=self.full_name, password=password
+        )
+        services.user_confirm_sign_up(full_name=self.full_name, code="123456")
+        if staff:
+            self.user.is_staff = True
+            self.user.save(update_fields=["is_staff"])
+        self.tokens = services.user_sign_in(full_name=self.full_name, password=password)
+        self.client = APIClient()
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.tokens['IdToken']}")
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(staff=False) → SignedIn (use with transactional_db for cross-process tests)."""
+    return SignedIn
+
+
+@pytest.fixture
+def user_api(make_user) -> APIClient:
+    """An API client signed in as a fresh, confirmed, non-staff user (`.signed_in`)."""
+    signed_in = make_user()
+    signed_in.client.signed_in = signed_in
+    return signed_in.client
+
+
+@pytest.fixture
+def staff_api(make_user) -> APIClient:
+    """An API client signed in as a fresh staff user (`.signed_in`)."""
+    signed_in = make_user(staff=True)
+    signed_in.client.signed_in = signed_in
+    return signed_in.client

@@ -1,0 +1,150 @@
+"""Thin views over accounts.services, with the old auth service's keys and messages."""
+
+from django.core.cache import caches
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.serializers import (
+    ConfirmForgotPasswordInput,
+    ConfirmSignUpInput,
+    LoginIdentity,
+    MeOutput,
+    MessageOutput,
+    RefreshInput,
+    SignInInput,
+    SignInOutput,
+    SignOutInput,
+    SignUpInput,
+)
+
+
+class AuthThrottle(ScopedRateThrottle):
+    """Per client address, counted in the shared cache so all web workers agree."""
+
+    cache = caches["throttle"]
+
+
+class PublicAuthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+    input_serializer = None
+
+    def parsed(self, request) -> dict:
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def message(text: str, status_code: int = status.HTTP_200_OK, **extra) -> Response:
+    return Response({"msg": text, **extra}, status=status_code)
+
+
+class SignUpView(PublicAuthView):
+    throttle_scope = "sign_up"
+    input_serializer = SignUpInput
+
+    @extend_schema(request=SignUpInput, responses={201: MessageOutput}, tags=["auth"])
+    def post(self, request):
+        data = self.parsed(request)
+        services.user_sign_up(
+            email=data["email"], full_name=data["fullName"], password=data["password"]
+        )
+        return message("Account created. Please verify your email.", status.HTTP_201_CREATED)
+
+
+class ConfirmSignUpView(PublicAuthView):
+    throttle_scope = "sign_up"
+    input_serializer = ConfirmSignUpInput
+
+    @extend_schema(request=ConfirmSignUpInput, responses={200: MessageOutput}, tags=["auth"])
+    def post(self, request):
+        data = self.parsed(request)
+        services.user_confirm_sign_up(full_name=data["fullName"], code=data["confirmationCode"])
+        return message("User successfully confirmed!")
+
+
+class SignInView(PublicAuthView):
+    throttle_scope = "sign_in"
+    input_serializer = SignInInput
+
+    @extend_schema(request=SignInInput, responses={200: SignInOutput}, tags=["auth"])
+    def post(self, request):
+        data = self.parsed(request)
+        tokens = services.user_sign_in(
+            password=data["password"], full_name=data.get("fullName"), email=data.get("email")
+        )
+        return message("User successfully signed in!", tokens=tokens)
+
+
+class SignOutView(PublicAuthView):
+    throttle_classes: list = []
+    input_serializer = SignOutInput
+
+    @extend_schema(request=SignOutInput, responses={200: MessageOutput}, tags=["auth"])
+    def post(self, request):
+        services.user_sign_out(access_token=self.parsed(request)["accessToken"])
+        return message("User successfully signed out!")
+
+
+class RefreshView(PublicAuthView):
+    throttle_scope = "sign_in"
+    input_serializer = RefreshInput
+
+    @extend_schema(request=RefreshInput, responses={200: SignInOutput}, tags=["auth"])
+    def post(self, request):
+        tokens = services.user_refresh(refresh_token=self.parsed(request)["refreshToken"])
+        return message("Tokens refreshed.", tokens=tokens)
+
+
+class ResendConfirmationView(PublicAuthView):
+    throttle_scope = "password_reset"
+    input_serializer = LoginIdentity
+
+    @extend_schema(request=LoginIdentity, responses={200: MessageOutput}, tags=["auth"])
+    def post(self, request):
+        data = self.parsed(request)
+        services.user_resend_confirmation(full_name=data.get("fullName"), email=data.get("email"))
+        return message("If that account exists and is unconfirmed, a new code is on its way.")
+
+
+class ForgotPasswordView(PublicAuthView):
+    throttle_scope = "password_reset"
+    input_serializer = LoginIdentity
+
+    @extend_schema(request=LoginIdentity, responses={200: MessageOutput}, tags=["auth"])
+    def post(self, request):
+        data = self.parsed(request)
+        services.user_forgot_password(full_name=data.get("fullName"), email=data.get("email"))
+        return message("If that account exists, a reset code is on its way.")
+
+
+class ConfirmForgotPasswordView(PublicAuthView):
+    throttle_scope = "password_reset"
+    input_serializer = ConfirmForgotPasswordInput
+
+    @extend_schema(
+        request=ConfirmForgotPasswordInput, responses={200: MessageOutput}, tags=["auth"]
+    )
+    def post(self, request):
+        data = self.parsed(request)
+        services.user_confirm_forgot_password(
+            code=data["confirmationCode"],
+            new_password=data["newPassword"],
+            full_name=data.get("fullName"),
+            email=data.get("email"),
+        )
+        return message("Password changed. Sign in with the new password.")
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: MeOutput}, tags=["auth"])
+    def get(self, request):
+        return Response(MeOutput(request.user).data)

@@ -1,0 +1,261 @@
+"""Account verbs: Cognito does the identity work, the local User row mirrors it."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.models import User
+from accounts.tokens import InvalidToken, VerifiedToken, verify
+from ecommerce import aws
+from ecommerce.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+
+logger = logging.getLogger(__name__)
+
+TOKEN_KEYS = ("AccessToken", "ExpiresIn", "IdToken", "RefreshToken", "TokenType")
+
+
+def username_for(full_name: str) -> str:
+    """The old service's rule: the full name with whitespace runs replaced by `_`."""
+    return re.sub(r"\s+", "_", full_name.strip())
+
+
+def _error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _cognito(operation: str, **kwargs) -> dict:
+    """Call Cognito; outages become AwsUnavailable (503), other errors stay ClientError."""
+    try:
+        return getattr(aws.client("cognito-idp"), operation)(**kwargs)
+    except BotoCoreError as exc:
+        raise aws.AwsUnavailable("cognito-idp", str(exc)) from exc
+    except ClientError as exc:
+        if aws.is_unavailable(exc) or _error_code(exc) in {
+            "TooManyRequestsException",
+            "LimitExceededException",
+            "InternalErrorException",
+        }:
+            raise aws.AwsUnavailable("cognito-idp", _error_code(exc)) from exc
+        raise
+
+
+def _client_id() -> str:
+    return aws.cognito_ids()[1]
+
+
+def _tokens(result: dict) -> dict:
+    return {key: result[key] for key in TOKEN_KEYS if key in result}
+
+
+def user_sign_up(*, email: str, full_name: str, password: str) -> User:
+    username = username_for(full_name)
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("That name is already registered.", code="username_taken")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("That email is already registered.", code="email_taken")
+    try:
+        result = _cognito(
+            "sign_up",
+            ClientId=_client_id(),
+            Username=username,
+            Password=password,
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "name", "Value": full_name.strip()},
+            ],
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code == "UsernameExistsException":
+            raise Conflict("That name is already registered.", code="username_taken") from exc
+        if code == "InvalidPasswordException":
+            raise DomainError(exc.response["Error"]["Message"], code="invalid_password") from exc
+        if code == "InvalidParameterException":
+            raise DomainError(exc.response["Error"]["Message"], code="invalid_parameter") from exc
+        raise
+    try:
+        with transaction.atomic():
+            return User.objects.create(
+                username=username,
+                email=email,
+                full_name=full_name.strip(),
+                cognito_sub=result["UserSub"],
+            )
+    except IntegrityError as exc:
+        # Lost a race for the name or email: undo the Cognito user so both stay in step.
+        try:
+            _cognito("admin_delete_user", UserPoolId=aws.cognito_ids()[0], Username=username)
+        except (ClientError, aws.AwsUnavailable):
+            logger.exception("could not undo a Cognito sign-up", extra={"username": username})
+        raise Conflict("That name or email is already registered.", code="conflict") from exc
+
+
+def user_confirm_sign_up(*, full_name: str, code: str) -> None:
+    try:
+        _cognito(
+            "confirm_sign_up",
+            ClientId=_client_id(),
+            Username=username_for(full_name),
+            ConfirmationCode=code,
+        )
+    except ClientError as exc:
+        error = _error_code(exc)
+        if error == "UserNotFoundException":
+            raise NotFound("No such user.", code="user_not_found") from exc
+        if error == "CodeMismatchException":
+            raise DomainError("The confirmation code is wrong.", code="invalid_code") from exc
+        if error == "ExpiredCodeException":
+            raise DomainError("The confirmation code has expired.", code="expired_code") from exc
+        if error == "NotAuthorizedException":
+            raise Conflict("The user is already confirmed.", code="already_confirmed") from exc
+        raise
+
+
+def _login_username(*, full_name: str | None, email: str | None) -> str | None:
+    if email:
+        user = selectors.user_by_login(email=email)
+        return user.username if user else None
+    return username_for(full_name or "")
+
+
+def user_sign_in(*, password: str, full_name: str | None = None, email: str | None = None) -> dict:
+    """Tokens for a confirmed user. Wrong password and unknown user are the same 401."""
+    invalid = Unauthorized("Wrong name, email or password.", code="invalid_credentials")
+    username = _login_username(full_name=full_name, email=email)
+    if not username:
+        raise invalid
+    try:
+        result = _cognito(
+            "initiate_auth",
+            ClientId=_client_id(),
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except ClientError as exc:
+        error = _error_code(exc)
+        if error in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise invalid from exc
+        if error == "UserNotConfirmedException":
+            raise Forbidden("Confirm your email first.", code="not_confirmed") from exc
+        if error == "PasswordResetRequiredException":
+            raise Forbidden("Reset your password first.", code="password_reset_required") from exc
+        raise
+    tokens = _tokens(result["AuthenticationResult"])
+    # Make sure the local row exists (e.g. a user created in Cognito directly).
+    token = verify(tokens["IdToken"])
+    if selectors.user_for_sub(token.sub) is None:
+        user_from_token(token)
+    return tokens
+
+
+def user_refresh(*, refresh_token: str) -> dict:
+    try:
+        result = _cognito(
+            "initiate_auth",
+            ClientId=_client_id(),
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    except ClientError as exc:
+        if _error_code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise Unauthorized("Invalid or revoked refresh token.", code="invalid_token") from exc
+        raise
+    return _tokens(result["AuthenticationResult"])
+
+
+def user_sign_out(*, access_token: str) -> None:
+    """Cognito GlobalSignOut, and a local revocation time that every endpoint checks."""
+    try:
+        token = verify(access_token)
+    except InvalidToken as exc:
+        raise Unauthorized(f"Invalid token: {exc}", code="invalid_token") from exc
+    if token.token_use != "access":
+        raise Unauthorized("Sign-out needs the access token.", code="invalid_token")
+    user = selectors.user_for_sub(token.sub) or user_from_token(token)
+    if selectors.token_revoked(user, token):
+        raise Unauthorized("Token has been revoked (signed out).", code="invalid_token")
+    try:
+        _cognito("global_sign_out", AccessToken=access_token)
+    except ClientError as exc:
+        if _error_code(exc) == "NotAuthorizedException":
+            raise Unauthorized("Token has been revoked.", code="invalid_token") from exc
+        raise
+    User.objects.filter(pk=user.pk).update(tokens_revoked_at=timezone.now())
+
+
+def user_resend_confirmation(*, full_name: str | None = None, email: str | None = None) -> None:
+    """Always succeeds from the caller's view (no user enumeration)."""
+    username = _login_username(full_name=full_name, email=email)
+    if not username:
+        return
+    try:
+        _cognito("resend_confirmation_code", ClientId=_client_id(), Username=username)
+    except ClientError as exc:
+        logger.info("resend confirmation refused", extra={"error": _error_code(exc)})
+
+
+def user_forgot_password(*, full_name: str | None = None, email: str | None = None) -> None:
+    """Always succeeds from the caller's view (no user enumeration)."""
+    username = _login_username(full_name=full_name, email=email)
+    if not username:
+        return
+    try:
+        _cognito("forgot_password", ClientId=_client_id(), Username=username)
+    except ClientError as exc:
+        logger.info("forgot password refused", extra={"error": _error_code(exc)})
+
+
+def user_confirm_forgot_password(
+    *, code: str, new_password: str, full_name: str | None = None, email: str | None = None
+) -> None:
+    invalid = DomainError("The code is wrong or has expired.", code="invalid_code")
+    username = _login_username(full_name=full_name, email=email)
+    if not username:
+        raise invalid
+    try:
+        _cognito(
+            "confirm_forgot_password",
+            ClientId=_client_id(),
+            Username=username,
+            ConfirmationCode=code,
+            Password=new_password,
+        )
+    except ClientError as exc:
+        error = _error_code(exc)
+        if error == "InvalidPasswordException":
+            raise DomainError(exc.response["Error"]["Message"], code="invalid_password") from exc
+        if error in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}:
+            raise invalid from exc
+        raise
+
+
+def user_from_token(token: VerifiedToken) -> User:
+    """The local row for a valid token whose `sub` we have not seen (created in Cognito
+    directly, or a database restored from before the sign-up)."""
+    username = token.username or token.sub
+    if User.objects.filter(username__iexact=username).exclude(cognito_sub=token.sub).exists():
+        username = f"{username}-{token.sub[:8]}"
+    user, _ = User.objects.get_or_create(
+        cognito_sub=token.sub,
+        defaults={
+            "username": username,
+            "email": token.claims.get("email", ""),
+            "full_name": token.claims.get("name", ""),
+        },
+    )
+    return user
+
+
+def user_set_staff(*, email: str, staff: bool) -> User:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        raise NotFound(f"No user with email {email}.")
+    user.is_staff = staff
+    user.save(update_fields=["is_staff"])
+    return user

@@ -1,0 +1,85 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class ProductStatus(models.TextChoices):
+    PENDING = "pending", "pending review"
+    APPROVED = "approved", "approved"
+    REJECTED = "rejected", "rejected"
+
+
+# The public catalogue is exactly these rows; the same Q defines the partial indexes, so
+# every listing query (which always includes it) can use them.
+APPROVED = models.Q(status=ProductStatus.APPROVED)
+
+
+class Product(models.Model):
+    """A seller's product. `quantity` is the stock; only `products.services` changes it.
+
+    A product is submitted `pending`; staff approve or reject it (who and when are
+    recorded); only approved products are listed and can be ordered.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # SET_NULL: a deleted account must not take other people's order history with it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="products",
+    )
+    seller_email = models.EmailField(max_length=254)
+    product_name = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000, blank=True)
+    category = models.CharField(max_length=200)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.IntegerField()
+    file_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ProductStatus.choices, default=ProductStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    # SES message ids of the decision emails: each is sent at most once.
+    approval_email_message_id = models.CharField(max_length=100, blank=True)
+    rejection_email_message_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="products_product_quantity_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gt=0), name="products_product_price_gt_0"
+            ),
+        ]
+        indexes = [
+            # Keyset pagination: each ordering is (value, id), on approved rows only.
+            models.Index(fields=["created_at", "id"], condition=APPROVED, name="products_new_idx"),
+            models.Index(fields=["price", "id"], condition=APPROVED, name="products_price_idx"),
+            models.Index(
+                fields=["product_name", "id"], condition=APPROVED, name="products_name_idx"
+            ),
+            models.Index(Lower("category"), condition=APPROVED, name="products_category_idx"),
+            # A seller's own submissions, newest first (GET /products/mine).
+            models.Index(fields=["owner", "created_at"], name="products_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.product_name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ProductStatus.APPROVED

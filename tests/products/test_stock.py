@@ -1,0 +1,118 @@
+"""Stock reservation: the conditional updates orders rely on."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from ecommerce.errors import Conflict, NotFound
+from products.models import Product, ProductStatus
+from products.services import InsufficientStock, ProductNotFound, stock_release, stock_reserve
+from tests.products.factories import product_make
+
+
+@pytest.mark.django_db
+def test_reserve_takes_stock_and_returns_the_product():
+    product = product_make(quantity=5)
+    reserved = stock_reserve(product_id=product.id, quantity=3)
+    assert reserved.id == product.id
+    assert reserved.quantity == 2
+    assert reserved.product_name == product.product_name
+    assert Product.objects.get(pk=product.id).quantity == 2
+
+
+@pytest.mark.django_db
+def test_reserve_all_of_the_stock_then_one_more_is_a_conflict_naming_what_is_left():
+    product = product_make(quantity=2)
+    stock_reserve(product_id=product.id, quantity=2)
+    with pytest.raises(InsufficientStock) as caught:
+        stock_reserve(product_id=product.id, quantity=1)
+    assert isinstance(caught.value, Conflict)
+    assert caught.value.status_code == 409
+    assert caught.value.extra == {"available": 0}
+    assert Product.objects.get(pk=product.id).quantity == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [ProductStatus.PENDING, ProductStatus.REJECTED])
+def test_reserve_of_an_unapproved_product_is_not_found_and_leaves_stock(status):
+    product = product_make(quantity=5, status=status)
+    with pytest.raises(ProductNotFound) as caught:
+        stock_reserve(product_id=product.id, quantity=1)
+    assert isinstance(caught.value, NotFound)
+    assert caught.value.status_code == 404
+    assert Product.objects.get(pk=product.id).quantity == 5
+
+
+@pytest.mark.django_db
+def test_reserve_of_an_unknown_product_is_not_found():
+    with pytest.raises(ProductNotFound):
+        stock_reserve(product_id=uuid.uuid4(), quantity=1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_reserve_and_release_refuse_non_positive_quantities(quantity):
+    product = product_make(quantity=5)
+    with pytest.raises(ValueError):
+        stock_reserve(product_id=product.id, quantity=quantity)
+    with pytest.raises(ValueError):
+        stock_release(product_id=product.id, quantity=quantity)
+    assert Product.objects.get(pk=product.id).quantity == 5
+
+
+@pytest.mark.django_db
+def test_release_puts_stock_back_even_when_no_longer_approved():
+    product = product_make(quantity=5)
+    stock_reserve(product_id=product.id, quantity=4)
+    Product.objects.filter(pk=product.id).update(status=ProductStatus.REJECTED)
+    stock_release(product_id=product.id, quantity=4)
+    assert Product.objects.get(pk=product.id).quantity == 5
+
+
+@pytest.mark.django_db
+def test_release_for_a_deleted_product_is_not_an_error():
+    stock_release(product_id=uuid.uuid4(), quantity=1)
+
+
+@pytest.mark.django_db
+def test_reserve_inside_a_rolled_back_transaction_gives_the_stock_back():
+    product = product_make(quantity=5)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        stock_reserve(product_id=product.id, quantity=5)
+        raise RuntimeError("the order could not be created")
+    assert Product.objects.get(pk=product.id).quantity == 5
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_negative_stock():
+    product = product_make(quantity=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=product.id).update(quantity=-1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reservations_never_sell_more_than_the_stock():
+    product = product_make(quantity=10)
+    outcomes: list[str] = []
+    start = threading.Barrier(8)
+
+    def buy() -> None:
+        start.wait()
+        try:
+            with transaction.atomic():
+                stock_reserve(product_id=product.id, quantity=3)
+            outcomes.append("sold")
+        except InsufficientStock:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 5 + ["sold"] * 3
+    assert Product.objects.get(pk=product.id).quantity == 1

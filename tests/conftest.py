@@ -48,7 +48,9 @@ def emulator_data(url: str) -> dict:
 def sent_emails(url: str, to: str | None = None) -> list[dict]:
     """Mail SES accepted, as the emulator recorded it (optionally for one recipient)."""
     messages = []
-    for region in emulator_data(url).get("ses", {}).get("Message", {}).values():
+    found = emulator_data(url).get("ses", {}).get("Message", [])
+    # moto 5.2 keeps a flat list; older versions kept {region: {id: message}}.
+    for region in found.values() if isinstance(found, dict) else [found]:
         messages.extend(region.values() if isinstance(region, dict) else region)
     if to is None:
         return messages

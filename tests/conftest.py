@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from ecommerce import aws
 from ecommerce.bootstrap import bootstrap
+from tests.support.uploads import quiet_storage, subscribe_inbox  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "test-logs"

@@ -80,6 +80,7 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # the default database file lives there
     # Web, worker, beat and events share one file: wait for locks instead of failing, and
     # take the write lock at BEGIN so two writers never deadlock on a lock upgrade.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
@@ -224,6 +225,7 @@ LOGGING = {
 EVENT_HANDLERS: dict[str, str] = {
     "s3:banners": "banners.services.banner_image_landed",
     "s3:categories": "categories.services.category_image_landed",
+    "s3:products": "products.services.product_image_landed",
 }
 # Event handlers are quick; a message whose consumer died comes back after this long.
 EVENTS_VISIBILITY_TIMEOUT = env.int("EVENTS_VISIBILITY_TIMEOUT", default=60)
@@ -248,6 +250,11 @@ CELERY_BEAT_SCHEDULE["banners-cleanup"] = {
 }
 CELERY_BEAT_SCHEDULE["categories-cleanup"] = {
     "task": "categories.tasks.categories_cleanup",
+    "schedule": float(CLEANUP_INTERVAL_SECONDS),
+    "options": {"expires": CLEANUP_INTERVAL_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["products-cleanup"] = {
+    "task": "products.tasks.products_cleanup",
     "schedule": float(CLEANUP_INTERVAL_SECONDS),
     "options": {"expires": CLEANUP_INTERVAL_SECONDS},
 }

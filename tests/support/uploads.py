@@ -60,6 +60,8 @@ def quiet_storage(settings) -> str:
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(_public_read(bucket)))
     aws.client("sns").create_topic(Name=names.topic)
+    # Everything else stays the session's: pin its Cognito pool (found via the prefix).
+    settings.COGNITO_USER_POOL_ID, settings.COGNITO_CLIENT_ID = aws.cognito_ids()
     settings.AWS_RESOURCE_PREFIX = prefix
     return prefix
 

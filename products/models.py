@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ecommerce.uploads import STALE_CANDIDATE, ImageStatus, ImageUpload
+
 
 class ProductStatus(models.TextChoices):
     PENDING = "pending", "pending review"
@@ -15,6 +17,32 @@ class ProductStatus(models.TextChoices):
 # The public catalogue is exactly these rows; the same Q defines the partial indexes, so
 # every listing query (which always includes it) can use them.
 APPROVED = models.Q(status=ProductStatus.APPROVED)
+
+
+class ProductImage(ImageUpload):
+    """A product's image, uploaded straight to S3 through the shared mechanism.
+
+    Its own row because the mechanism's `status` and `rejection_reason` describe the image
+    (pending / ready / rejected upload) while the product's describe the staff review.
+    Deleting it (the stale-upload cleanup) deletes its product.
+    """
+
+    upload_purpose = "products"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    class Meta(ImageUpload.Meta):
+        # The inherited index, renamed: "products_productimage_stale_idx" exceeds 30 chars.
+        indexes = [
+            models.Index(
+                fields=["upload_requested_at"],
+                condition=STALE_CANDIDATE,
+                name="products_image_stale_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"product image {self.id}"
 
 
 class Product(models.Model):
@@ -39,6 +67,10 @@ class Product(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.IntegerField()
     file_name = models.CharField(max_length=255, blank=True)
+    # Null only for rows made without the API (tests, fixtures); the API always sets it.
+    image = models.OneToOneField(
+        ProductImage, on_delete=models.CASCADE, null=True, blank=True, related_name="product"
+    )
     status = models.CharField(
         max_length=10, choices=ProductStatus.choices, default=ProductStatus.PENDING
     )
@@ -74,7 +106,7 @@ class Product(models.Model):
             ),
             models.Index(Lower("category"), condition=APPROVED, name="products_category_idx"),
             # A seller's own submissions, newest first (GET /products/mine).
-            models.Index(fields=["owner", "created_at"], name="products_owner_idx"),
+            models.Index(fields=["owner", "created_at", "id"], name="products_owner_idx"),
         ]
 
     def __str__(self) -> str:
@@ -83,3 +115,11 @@ class Product(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == ProductStatus.APPROVED
+
+    @property
+    def image_url(self) -> str:
+        return self.image.image_url if self.image else ""
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None and self.image.status == ImageStatus.READY

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import logging
 import uuid
+from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
+from accounts.models import User
+from ecommerce import uploads
+from ecommerce.email import send_email
 from ecommerce.errors import Conflict, NotFound
-from products.models import Product, ProductStatus
+from ecommerce.events import S3Object
+from products.models import Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +76,170 @@ def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:
             "stock release for a missing product",
             extra={"product_id": str(product_id), "quantity": quantity},
         )
+
+
+# --- submission and the image ------------------------------------------------------------------
+
+
+def product_submit(
+    *,
+    owner: User,
+    file_name: str,
+    content_type: str,
+    product_name: str,
+    price: Decimal,
+    description: str,
+    quantity: int,
+    category: str,
+) -> tuple[Product, str]:
+    """Store a pending product owned by `owner`; returns it and the PUT URL for its image."""
+    with transaction.atomic():
+        image = ProductImage()
+        url = uploads.upload_start(image, file_name=file_name, content_type=content_type)
+        product = Product.objects.create(
+            owner=owner,
+            seller_email=owner.email,
+            product_name=product_name,
+            price=price,
+            description=description,
+            quantity=quantity,
+            category=category,
+            file_name=image.upload_key.split("/", 1)[1],
+            image=image,
+        )
+    logger.info("product submitted", extra={"product_id": str(product.id)})
+    return product, url
+
+
+def product_image_landed(obj: S3Object) -> uploads.Outcome:
+    """The events process's handler for the products bucket (settings.EVENT_HANDLERS)."""
+    return uploads.image_landed(ProductImage, obj)
+
+
+def product_delete(product: Product) -> None:
+    """Delete a product and its image objects in S3."""
+    if product.image_id:
+        uploads.record_delete(product.image)  # the product goes with its image
+    else:
+        product.delete()
+
+
+def products_cleanup() -> uploads.CleanupResult:
+    """Delete unapproved products whose image never landed (approved ones are never touched)."""
+    return uploads.cleanup_stale_uploads(
+        ProductImage.objects.exclude(product__status=ProductStatus.APPROVED),
+        subject="Product cleanup Notification",
+        message="Cleanup completed. Deleted {count} outdated products",
+    )
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+class ReviewRefused(Conflict):
+    """The product's state does not allow this decision."""
+
+
+class ImageMissing(ReviewRefused):
+    code = "image_missing"
+
+
+class AlreadyApproved(ReviewRefused):
+    code = "already_approved"
+
+
+def product_approve(*, product_id: uuid.UUID, by: User) -> Product:
+    """Approve a pending or rejected product (its image must have landed) and email the seller.
+
+    Approving an approved product changes nothing; its email is only (re)tried if it was
+    never sent. Raises ProductNotFound, ImageMissing, or AwsUnavailable when SES is down
+    (the approval stands; approving again sends the email).
+    """
+    with transaction.atomic():
+        product = _product_for_review(product_id)
+        if product.status != ProductStatus.APPROVED:
+            if not product.has_image:
+                raise ImageMissing("The product's image has not landed; it cannot be approved.")
+            product.status = ProductStatus.APPROVED
+            product.rejection_reason = ""
+            _record_review(product, by)
+            logger.info("product approved", extra={"product_id": str(product.id)})
+    _send_decision_email(product, ProductStatus.APPROVED)
+    return product
+
+
+def product_reject(*, product_id: uuid.UUID, by: User, reason: str) -> Product:
+    """Reject a pending product with a reason and email the seller.
+
+    Rejecting a rejected product changes nothing (the first reason stands); an approved
+    product cannot be rejected (409). Raises ProductNotFound, AlreadyApproved, or
+    AwsUnavailable when SES is down (the rejection stands; rejecting again sends the email).
+    """
+    with transaction.atomic():
+        product = _product_for_review(product_id)
+        if product.status == ProductStatus.APPROVED:
+            raise AlreadyApproved("The product is approved; it can no longer be rejected.")
+        if product.status == ProductStatus.PENDING:
+            product.status = ProductStatus.REJECTED
+            product.rejection_reason = reason
+            _record_review(product, by)
+            logger.info("product rejected", extra={"product_id": str(product.id)})
+    _send_decision_email(product, ProductStatus.REJECTED)
+    return product
+
+
+def _product_for_review(product_id: uuid.UUID) -> Product:
+    product = (
+        Product.objects.select_for_update().select_related("image").filter(pk=product_id).first()
+    )
+    if product is None:
+        raise ProductNotFound()
+    return product
+
+
+def _record_review(product: Product, by: User) -> None:
+    product.reviewed_by = by
+    product.reviewed_at = timezone.now()
+    product.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+
+
+# The decision emails: which field records each one's SES message id.
+_EMAIL_FIELD = {
+    ProductStatus.APPROVED: "approval_email_message_id",
+    ProductStatus.REJECTED: "rejection_email_message_id",
+}
+_SENDING = "sending"  # claimed by a sender, message id not known yet
+
+
+def _send_decision_email(product: Product, decision: ProductStatus) -> None:
+    """Email the seller about `decision`, at most once per product and decision.
+
+    The send is claimed with a conditional update first, so concurrent calls cannot both
+    send; a failed send gives the claim back so that the next call retries it.
+    """
+    field = _EMAIL_FIELD[decision]
+    rows = Product.objects.filter(pk=product.pk, status=decision)
+    if not rows.filter(**{field: ""}).update(**{field: _SENDING}):
+        return
+    subject, body = _decision_email(product, decision)
+    try:
+        message_id = send_email(to=product.seller_email, subject=subject, body=body)
+    except Exception:
+        rows.filter(**{field: _SENDING}).update(**{field: ""})
+        raise
+    rows.filter(**{field: _SENDING}).update(**{field: message_id})
+    setattr(product, field, message_id)
+
+
+def _decision_email(product: Product, decision: ProductStatus) -> tuple[str, str]:
+    if decision == ProductStatus.APPROVED:
+        return (
+            "Your product has been approved",
+            f'Your product "{product.product_name}" ({product.id}) has been approved and is '
+            "now listed in the catalogue.",
+        )
+    return (
+        "Your product was not approved",
+        f'Your product "{product.product_name}" ({product.id}) was not approved.\n\n'
+        f"Reason: {product.rejection_reason}",
+    )

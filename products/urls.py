@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from products import api
+
+# Included at "" by ecommerce/urls.py: full paths here.
+urlpatterns = [
+    path("products/get-upload-url", api.ProductUploadUrlView.as_view(), name="product-upload-url"),
+    path("products/approve-products", api.ProductListView.as_view(), name="product-list"),
+    path("products/mine", api.ProductMineView.as_view(), name="product-mine"),
+    path("products/<uuid:product_id>", api.ProductDetailView.as_view(), name="product-detail"),
+    path(
+        "products/<uuid:product_id>/approve",
+        api.ProductApproveView.as_view(),
+        name="product-approve",
+    ),
+    path(
+        "products/<uuid:product_id>/reject", api.ProductRejectView.as_view(), name="product-reject"
+    ),
+]

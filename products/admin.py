@@ -1,0 +1,147 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from ecommerce.aws import AwsUnavailable
+from products import services
+from products.models import Product
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Sent to the seller.",
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """Review products: bulk approve / reject (each through products.services).
+
+    Rows are read-only here: status changes go through the actions (who, when, email) and
+    stock only through the conditional updates in products.services.
+    """
+
+    list_display = [
+        "product_name",
+        "image_preview",
+        "status",
+        "owner",
+        "category",
+        "price",
+        "quantity",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+    ]
+    list_filter = ["status", "category"]
+    search_fields = ["product_name", "seller_email"]
+    list_select_related = ["image", "owner", "reviewed_by"]
+    ordering = ["-created_at"]
+    date_hierarchy = "created_at"
+    actions = ["approve_selected", "reject_selected"]
+    fields = readonly_fields = [
+        "id",
+        "image_preview",
+        "product_name",
+        "description",
+        "category",
+        "price",
+        "quantity",
+        "file_name",
+        "status",
+        "rejection_reason",
+        "owner",
+        "seller_email",
+        "reviewed_by",
+        "reviewed_at",
+        "approval_email_message_id",
+        "rejection_email_message_id",
+        "image_status",
+        "created_at",
+    ]
+
+    @admin.display(description="image")
+    def image_preview(self, obj: Product):
+        if not obj.image_url:
+            return "—"
+        return format_html('<a href="{0}"><img src="{0}" alt="" height="60"></a>', obj.image_url)
+
+    @admin.display(description="image upload")
+    def image_status(self, obj: Product) -> str:
+        if obj.image is None:
+            return "—"
+        reason = f": {obj.image.rejection_reason}" if obj.image.rejection_reason else ""
+        return f"{obj.image.get_status_display()}{reason}"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # sellers submit products through the API, with their image
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The changelist actions need "change"; a single product's page is view-only.
+        return obj is None and super().has_change_permission(request)
+
+    def delete_model(self, request, obj: Product) -> None:
+        services.product_delete(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for product in queryset.select_related("image"):
+            services.product_delete(product)
+
+    @admin.action(description="Approve selected", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            lambda pk: services.product_approve(product_id=pk, by=request.user),
+            "approved",
+        )
+
+    @admin.action(description="Reject selected", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._review(
+                request,
+                queryset,
+                lambda pk: services.product_reject(product_id=pk, by=request.user, reason=reason),
+                "rejected",
+            )
+            return None  # back to the changelist
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject selected products",
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/products/product/reject_selected.html", context)
+
+    def _review(self, request, queryset, decide, verb: str) -> None:
+        done, refused, unsent = 0, [], []
+        for product in queryset.only("id", "product_name"):
+            try:
+                decide(product.pk)
+            except services.ReviewRefused as exc:
+                refused.append(f"{product.product_name}: {exc.message}")
+                continue
+            except AwsUnavailable:
+                unsent.append(product.product_name)
+            done += 1
+        if done:
+            self.message_user(request, f"{done} product(s) {verb}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, f"Not {verb}: {line}", messages.ERROR)
+        if unsent:
+            self.message_user(
+                request,
+                f"Email to the seller could not be sent (SES unavailable) for: "
+                f"{', '.join(unsent)}. Run the action again to send it.",
+                messages.WARNING,
+            )

@@ -1,0 +1,197 @@
+"""Products: the reads. Pages are built from `.values()` into plain dicts (one query each)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
+
+from accounts.models import User
+from ecommerce.errors import DomainError
+from products.models import APPROVED, Product, ProductStatus
+from products.services import ProductNotFound
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+# API name → (model field, how a cursor value is read back from its JSON text).
+ORDERINGS = {
+    "createdAt": ("created_at", datetime.fromisoformat),
+    "productPrice": ("price", Decimal),
+    "productName": ("product_name", str),
+}
+DEFAULT_ORDERING = "-createdAt"
+ORDERING_CHOICES = [f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")]
+
+_PUBLIC_VALUES = [
+    "id",
+    "file_name",
+    "product_name",
+    "price",
+    "description",
+    "quantity",
+    "category",
+    "image__image_url",
+    "status",
+    "created_at",
+]
+_PRIVATE_VALUES = [
+    *_PUBLIC_VALUES,
+    "seller_email",
+    "rejection_reason",
+    "reviewed_at",
+    "image__status",
+    "image__rejection_reason",
+]
+
+
+class InvalidCursor(DomainError):
+    code = "invalid"
+
+    def __init__(self):
+        super().__init__(
+            "Invalid input.", extra={"fields": {"cursor": ["Invalid or expired cursor."]}}
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    products: list[dict]
+    next_cursor: str | None
+
+
+def public_product(row: dict) -> dict:
+    """A product as anyone may see it (no seller email, no review details)."""
+    return {
+        "id": row["id"],
+        "fileName": row["file_name"],
+        "productName": row["product_name"],
+        "productPrice": row["price"],
+        "description": row["description"],
+        "quantity": row["quantity"],
+        "category": row["category"],
+        "imageUrl": row["image__image_url"] or "",
+        "isApproved": row["status"] == ProductStatus.APPROVED,
+        "createdAt": row["created_at"],
+    }
+
+
+def private_product(row: dict) -> dict:
+    """A product as its owner and staff see it: with its review and its image's state."""
+    return {
+        **public_product(row),
+        "status": row["status"],
+        "rejectionReason": row["rejection_reason"],
+        "sellerEmail": row["seller_email"],
+        "reviewedAt": row["reviewed_at"],
+        "imageStatus": row["image__status"] or "pending",
+        "imageRejectionReason": row["image__rejection_reason"] or "",
+    }
+
+
+# --- keyset pagination ---------------------------------------------------------------------------
+
+
+def _encode_cursor(ordering: str, row: dict) -> str:
+    field, _ = ORDERINGS[ordering.lstrip("-")]
+    value = row[field]
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    raw = json.dumps([ordering, text, str(row["id"])], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(ordering: str, cursor: str) -> tuple[object, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_ordering, text, last_id = json.loads(raw)
+        if cursor_ordering != ordering:
+            raise ValueError("the cursor belongs to another ordering")
+        _, parse = ORDERINGS[ordering.lstrip("-")]
+        value = parse(text)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value, uuid.UUID(last_id)
+    except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError):
+        raise InvalidCursor() from None
+
+
+def _page(
+    queryset: QuerySet, *, values: list[str], ordering: str, page_size: int, cursor: str | None
+) -> tuple[list[dict], str | None]:
+    """One page of `queryset` in `ordering` (then id), after `cursor`: one query."""
+    descending = ordering.startswith("-")
+    field, _ = ORDERINGS[ordering.lstrip("-")]
+    if cursor:
+        value, last_id = _decode_cursor(ordering, cursor)
+        before, after = ("lt", "lte") if descending else ("gt", "gte")
+        # `field <= value` first: a range the (field, id) index can seek to.
+        queryset = queryset.filter(
+            Q(**{f"{field}__{after}": value}),
+            Q(**{f"{field}__{before}": value}) | Q(**{f"id__{before}": last_id}),
+        )
+    sign = "-" if descending else ""
+    rows = list(queryset.order_by(f"{sign}{field}", f"{sign}id").values(*values)[: page_size + 1])
+    next_cursor = _encode_cursor(ordering, rows[page_size - 1]) if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
+
+
+def products_approved_page(
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    cursor: str | None = None,
+    ordering: str = DEFAULT_ORDERING,
+    category: str | None = None,
+    search: str | None = None,
+) -> Page:
+    """The public catalogue: approved products only, one query per page.
+
+    `category` is exact but case-insensitive (matches the Lower(category) index); `search`
+    looks in name and description (a scan within the approved rows).
+    """
+    queryset = Product.objects.filter(APPROVED)
+    if category:
+        queryset = queryset.alias(category_lower=Lower("category")).filter(
+            category_lower=Lower(Value(category))
+        )
+    if search:
+        queryset = queryset.filter(
+            Q(product_name__icontains=search) | Q(description__icontains=search)
+        )
+    rows, next_cursor = _page(
+        queryset, values=_PUBLIC_VALUES, ordering=ordering, page_size=page_size, cursor=cursor
+    )
+    return Page([public_product(row) for row in rows], next_cursor)
+
+
+def products_of_owner_page(
+    *, owner: User, page_size: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+) -> Page:
+    """A seller's own submissions, newest first, whatever their status."""
+    rows, next_cursor = _page(
+        Product.objects.filter(owner=owner),
+        values=_PRIVATE_VALUES,
+        ordering=DEFAULT_ORDERING,
+        page_size=page_size,
+        cursor=cursor,
+    )
+    return Page([private_product(row) for row in rows], next_cursor)
+
+
+def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> dict:
+    """One product: public when approved; with its review for its owner and staff; else 404."""
+    row = Product.objects.filter(pk=product_id).values(*_PRIVATE_VALUES, "owner_id").first()
+    if row is None:
+        raise ProductNotFound()
+    privileged = user is not None and (user.is_staff or user.pk == row["owner_id"])
+    if privileged:
+        return private_product(row)
+    if row["status"] == ProductStatus.APPROVED:
+        return public_product(row)
+    raise ProductNotFound()

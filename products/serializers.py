@@ -1,0 +1,111 @@
+"""Input validation, and the output shapes for the schema (views build plain dicts)."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from ecommerce.uploads import ImageUploadInput
+from products import selectors
+
+MAX_PRICE = Decimal("1000000.00")
+MAX_QUANTITY = 1_000_000
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF's CharField would turn 42 into "42")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: not "5", 5.0 or true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A JSON number only: not "9.99" or true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ProductSubmitInput(ImageUploadInput):
+    # camelCase: the old API's keys.
+    productName = StrictCharField(max_length=200)  # noqa: N815
+    productPrice = StrictDecimalField(  # noqa: N815
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_PRICE
+    )
+    description = StrictCharField(max_length=5000, allow_blank=True, required=False, default="")
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    category = StrictCharField(max_length=200)
+
+
+class ProductSubmitOutput(serializers.Serializer):
+    uploadUrl = serializers.URLField()  # noqa: N815
+    productId = serializers.UUIDField()  # noqa: N815
+
+
+class ProductPageQuery(serializers.Serializer):
+    pageSize = serializers.IntegerField(  # noqa: N815
+        min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=selectors.DEFAULT_PAGE_SIZE
+    )
+    cursor = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class ProductListQuery(ProductPageQuery):
+    category = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    search = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    ordering = serializers.ChoiceField(
+        choices=selectors.ORDERING_CHOICES, default=selectors.DEFAULT_ORDERING
+    )
+
+
+class ProductRejectInput(serializers.Serializer):
+    reason = StrictCharField(max_length=500)
+
+
+class ProductOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    fileName = serializers.CharField()  # noqa: N815
+    productName = serializers.CharField()  # noqa: N815
+    productPrice = serializers.DecimalField(  # noqa: N815
+        max_digits=10, decimal_places=2, coerce_to_string=False
+    )
+    description = serializers.CharField()
+    quantity = serializers.IntegerField()
+    category = serializers.CharField()
+    imageUrl = serializers.CharField(help_text="Empty until the image has landed.")  # noqa: N815
+    isApproved = serializers.BooleanField()  # noqa: N815
+    createdAt = serializers.DateTimeField()  # noqa: N815
+
+
+class ProductPrivateOutput(ProductOutput):
+    """What the owner and staff see."""
+
+    status = serializers.ChoiceField(choices=["pending", "approved", "rejected"])
+    rejectionReason = serializers.CharField()  # noqa: N815
+    sellerEmail = serializers.EmailField()  # noqa: N815
+    reviewedAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    imageStatus = serializers.ChoiceField(  # noqa: N815
+        choices=["pending", "ready", "rejected"], help_text="The image upload's state."
+    )
+    imageRejectionReason = serializers.CharField()  # noqa: N815
+
+
+class ProductPageOutput(serializers.Serializer):
+    products = ProductOutput(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null at the end.")
+
+
+class ProductPrivatePageOutput(serializers.Serializer):
+    products = ProductPrivateOutput(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null at the end.")

@@ -258,7 +258,7 @@ def object_problem(bucket: str, key: str) -> str | None:
         return f"stored as {head.get('ContentType')!r}, declared {image_type.content_type!r}"
     first = _s3_call("get_object", Bucket=bucket, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")
     if not image_type.matches(first["Body"].read()):
-        return f"content is not a {image_type.content_type} image"
+        return f"content is not {image_type.content_type}"
     return None
 
 

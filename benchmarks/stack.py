@@ -1,0 +1,193 @@
+"""The production-shaped stack for benchmarks: PostgreSQL, gunicorn, the worker, the events
+consumer, and the AWS emulator, each a real process on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "var" / "bench-logs"
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_database(name: str) -> str:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG}/{name}"
+
+
+def peak_rss_kib(pid: int) -> int:
+    """Peak resident set (VmHWM) of a process and its children, in KiB."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+class Stack:
+    def __init__(self, *, database: str = "bench", web_workers: int = 2, env: dict | None = None):
+        self.database = database
+        self.web_workers = web_workers
+        self.extra_env = env or {}
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.web_port = free_port()
+        self.aws_port = free_port()
+        self.env: dict[str, str] = {}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def _spawn(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env or self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start_aws_and_database(self) -> None:
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": recreate_database(self.database),
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.aws_port}",
+            "AWS_RESOURCE_PREFIX": "bench",
+            "DJANGO_DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            "MOTO_PORT": str(self.aws_port),
+            **self.extra_env,
+        }
+        self._spawn(
+            "emulator", [sys.executable, "-m", "ecommerce.emulator", "--port", str(self.aws_port)]
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{self.aws_port}/moto-api/", timeout=1)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        time.sleep(0.5)  # the emulator module configures Step Functions right after start
+        self.manage("migrate", "--no-input", "-v", "0")
+        self.manage("bootstrap_aws")
+
+    def start_web(self, extra_env: dict | None = None) -> None:
+        self.stop("web")
+        self.web_port = free_port()
+        self._spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ecommerce.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.web_port}",
+                "--workers",
+                str(self.web_workers),
+                "--worker-class",
+                "sync",
+                "--log-level",
+                "warning",
+            ],
+            env={**self.env, **(extra_env or {})},
+        )
+        self.wait_http(f"{self.base_url}/healthz")
+
+    def start_workers(self) -> None:
+        self._spawn(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ecommerce",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+        )
+        self._spawn("events", [sys.executable, "manage.py", "consume_events", "--wait", "1"])
+
+    @staticmethod
+    def wait_http(url: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(url, timeout=1).status_code < 500:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(url)
+            time.sleep(0.2)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def close(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def __enter__(self) -> Stack:
+        self.start_aws_and_database()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

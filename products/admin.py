@@ -125,14 +125,14 @@ class ProductAdmin(admin.ModelAdmin):
 
     def _review(self, request, queryset, decide, verb: str) -> None:
         done, refused, unsent = 0, [], []
-        for product in queryset.only("id", "product_name"):
+        for pk, name in queryset.values_list("pk", "product_name"):
             try:
-                decide(product.pk)
+                decide(pk)
             except services.ReviewRefused as exc:
-                refused.append(f"{product.product_name}: {exc.message}")
+                refused.append(f"{name}: {exc.message}")
                 continue
             except AwsUnavailable:
-                unsent.append(product.product_name)
+                unsent.append(name)
             done += 1
         if done:
             self.message_user(request, f"{done} product(s) {verb}.", messages.SUCCESS)

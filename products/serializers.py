@@ -39,7 +39,8 @@ class StrictDecimalField(serializers.DecimalField):
 
 
 class ProductSubmitInput(ImageUploadInput):
-    # camelCase: the old API's keys.
+    # camelCase: the old API's keys. fileName strict here too (the shared one takes 42).
+    fileName = StrictCharField(max_length=255)  # noqa: N815
     productName = StrictCharField(max_length=200)  # noqa: N815
     productPrice = StrictDecimalField(  # noqa: N815
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_PRICE

@@ -1,14 +1,26 @@
-"""Product rows for tests, written straight to the database (the API is tested elsewhere)."""
+"""Products for tests: rows written straight to the database, or submitted with a landed image."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
-from products.models import Product, ProductStatus
+from django.utils import timezone
+
+from ecommerce import aws, uploads
+from ecommerce.events import S3Object
+from products.models import Product, ProductImage, ProductStatus
+from products.services import product_submit
+from tests.support.uploads import png_bytes
 
 
 def product_make(**fields) -> Product:
+    """An (approved, by default) product row without an image."""
+    return Product.objects.create(**product_fields(**fields))
+
+
+def product_fields(**fields) -> dict:
     tag = uuid.uuid4().hex[:8]
     values = {
         "seller_email": f"seller-{tag}@example.com",
@@ -21,4 +33,40 @@ def product_make(**fields) -> Product:
         "status": ProductStatus.APPROVED,
     }
     values.update(fields)
-    return Product.objects.create(**values)
+    return values
+
+
+def products_bulk(count: int, **fields) -> list[Product]:
+    """`count` products, one second apart, the newest first (by created_at)."""
+    now = timezone.now()
+    return Product.objects.bulk_create(
+        Product(**product_fields(created_at=now - timedelta(seconds=i), **fields))
+        for i in range(count)
+    )
+
+
+def submitted(owner, **fields) -> Product:
+    """A product submitted through the service (pending, its image not uploaded yet)."""
+    values = {
+        "file_name": "shoes.png",
+        "content_type": "image/png",
+        "product_name": "Gucci shoes",
+        "price": Decimal("100.00"),
+        "description": "I love it.",
+        "quantity": 40,
+        "category": "Clothes",
+    }
+    values.update(fields)
+    product, _ = product_submit(owner=owner, **values)
+    return product
+
+
+def land_image(product: Product, body: bytes | None = None) -> Product:
+    """Put an image at the product's upload key and run the landing checks in-process."""
+    image = product.image
+    key = image.upload_key
+    aws.client("s3").put_object(
+        Bucket=ProductImage.bucket(), Key=key, Body=body or png_bytes(), ContentType="image/png"
+    )
+    uploads.image_landed(ProductImage, S3Object(ProductImage.bucket(), key, 0, "test"))
+    return Product.objects.select_related("image").get(pk=product.pk)

@@ -1,0 +1,207 @@
+"""Staff review: POST /products/{id}/approve and /reject, and the once-only seller emails."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from ecommerce import aws
+from products import services
+from products.models import Product, ProductStatus
+from tests.conftest import sent_emails
+from tests.products.factories import land_image, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seller(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def ready(seller, quiet_storage) -> Product:
+    """A pending product whose image has landed."""
+    return land_image(submitted(seller.user, product_name="Gucci shoes"))
+
+
+def mails(emulator_url, seller, subject: str) -> list[dict]:
+    return [m for m in sent_emails(emulator_url, to=seller.email) if m["subject"] == subject]
+
+
+APPROVED = "Your product has been approved"
+REJECTED = "Your product was not approved"
+
+
+def test_staff_approve_records_who_and_when_and_emails_the_seller_once(
+    staff_api, seller, ready, emulator_url
+):
+    response = staff_api.post(f"/products/{ready.id}/approve")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["isApproved"], body["rejectionReason"]) == ("approved", True, "")
+    assert body["reviewedAt"] is not None
+    product = Product.objects.get(pk=ready.id)
+    assert product.reviewed_by == staff_api.signed_in.user
+    [mail] = mails(emulator_url, seller, APPROVED)
+    assert mail["destinations"]["ToAddresses"] == [seller.email]
+    assert "Gucci shoes" in mail["body"] and str(ready.id) in mail["body"]
+    assert product.approval_email_message_id == mail["id"]
+
+    # Approving again is a no-op: same review, no second email.
+    again = staff_api.post(f"/products/{ready.id}/approve")
+    assert again.status_code == 200
+    assert again.json()["reviewedAt"] == body["reviewedAt"]
+    assert len(mails(emulator_url, seller, APPROVED)) == 1
+
+
+def test_a_product_whose_image_has_not_landed_cannot_be_approved(
+    staff_api, seller, quiet_storage, emulator_url
+):
+    product = submitted(seller.user)
+
+    response = staff_api.post(f"/products/{product.id}/approve")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "image_missing"
+    assert Product.objects.get(pk=product.id).status == ProductStatus.PENDING
+    assert sent_emails(emulator_url, to=seller.email) == []
+
+
+def test_staff_reject_with_a_reason_emails_the_seller_once(staff_api, seller, ready, emulator_url):
+    response = staff_api.post(
+        f"/products/{ready.id}/reject", {"reason": "The photo is blurry."}, format="json"
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["rejectionReason"], body["isApproved"]) == (
+        "rejected",
+        "The photo is blurry.",
+        False,
+    )
+    product = Product.objects.get(pk=ready.id)
+    assert (product.reviewed_by, product.reviewed_at is not None) == (
+        staff_api.signed_in.user,
+        True,
+    )
+    [mail] = mails(emulator_url, seller, REJECTED)
+    assert "The photo is blurry." in mail["body"]
+
+    again = staff_api.post(f"/products/{ready.id}/reject", {"reason": "Other."}, format="json")
+    assert again.status_code == 200
+    assert again.json()["rejectionReason"] == "The photo is blurry."  # the first reason stands
+    assert len(mails(emulator_url, seller, REJECTED)) == 1
+
+
+def test_a_rejected_product_can_still_be_approved_and_each_email_goes_once(
+    staff_api, seller, ready, emulator_url
+):
+    staff_api.post(f"/products/{ready.id}/reject", {"reason": "Price?"}, format="json")
+    response = staff_api.post(f"/products/{ready.id}/approve")
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["rejectionReason"]) == ("approved", "")
+    assert len(mails(emulator_url, seller, REJECTED)) == 1
+    assert len(mails(emulator_url, seller, APPROVED)) == 1
+
+
+def test_an_approved_product_cannot_be_rejected(staff_api, seller, ready, emulator_url):
+    staff_api.post(f"/products/{ready.id}/approve")
+
+    response = staff_api.post(f"/products/{ready.id}/reject", {"reason": "x"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_approved"
+    assert Product.objects.get(pk=ready.id).status == ProductStatus.APPROVED
+    assert mails(emulator_url, seller, REJECTED) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({}, id="missing"),
+        pytest.param({"reason": ""}, id="empty"),
+        pytest.param({"reason": "   "}, id="blank"),
+        pytest.param({"reason": 5}, id="number"),
+        pytest.param({"reason": "x" * 501}, id="too-long"),
+    ],
+)
+def test_reject_needs_a_reason(staff_api, ready, body):
+    response = staff_api.post(f"/products/{ready.id}/reject", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["reason"]
+    assert Product.objects.get(pk=ready.id).status == ProductStatus.PENDING
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_review_is_for_signed_in_staff_only(api, user_api, seller, ready, action):
+    url = f"/products/{ready.id}/{action}"
+    data = {"reason": "no"}
+
+    assert api.post(url, data, format="json").status_code == 401
+    response = user_api.post(url, data, format="json")
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    # Not even the owner may review their own product.
+    assert seller.client.post(url, data, format="json").status_code == 403
+    assert Product.objects.get(pk=ready.id).status == ProductStatus.PENDING
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_reviewing_an_unknown_product_is_404(staff_api, action):
+    response = staff_api.post(f"/products/{uuid.uuid4()}/{action}", {"reason": "x"}, format="json")
+    assert response.status_code == 404
+
+
+def test_when_ses_is_down_the_approval_stands_and_approving_again_sends_the_email(
+    make_user, seller, ready, emulator_url
+):
+    from ecommerce.emulator import free_port
+
+    staff = make_user(staff=True).user
+    with override_settings(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS=1):
+        aws.reset_clients()
+        try:
+            with pytest.raises(aws.AwsUnavailable):
+                services.product_approve(product_id=ready.id, by=staff)
+        finally:
+            aws.reset_clients()
+    product = Product.objects.get(pk=ready.id)
+    assert (product.status, product.approval_email_message_id) == (ProductStatus.APPROVED, "")
+    assert mails(emulator_url, seller, APPROVED) == []
+
+    services.product_approve(product_id=ready.id, by=staff)
+    services.product_approve(product_id=ready.id, by=staff)
+
+    assert len(mails(emulator_url, seller, APPROVED)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_send_one_email(make_user, quiet_storage, emulator_url):
+    seller = make_user()
+    staff = make_user(staff=True).user
+    product = land_image(submitted(seller.user))
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def approve() -> None:
+        start.wait()
+        try:
+            services.product_approve(product_id=product.id, by=staff)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(mails(emulator_url, seller, APPROVED)) == 1
+    assert Product.objects.get(pk=product.id).approval_email_message_id

@@ -1,0 +1,122 @@
+"""Cleanup of unapproved products whose image never landed (Celery beat, every interval)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from ecommerce import aws, uploads
+from ecommerce.celery import app
+from ecommerce.uploads import ImageStatus
+from products.models import Product, ProductImage, ProductStatus
+from products.services import products_cleanup
+from tests.conftest import wait_for
+from tests.products.factories import land_image, submitted
+from tests.support.uploads import png_bytes
+
+SUBJECT = "Product cleanup Notification"
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user(username="seller", email="seller@example.com")
+
+
+def aged(product: Product, seconds: int) -> Product:
+    then = timezone.now() - timedelta(seconds=seconds)
+    ProductImage.objects.filter(pk=product.image_id).update(upload_requested_at=then)
+    Product.objects.filter(pk=product.pk).update(created_at=then)
+    return Product.objects.select_related("image").get(pk=product.pk)
+
+
+@pytest.mark.django_db
+def test_cleanup_deletes_stale_unapproved_products_without_an_image_and_announces_it(
+    owner, quiet_storage, subscribe_inbox, settings
+):
+    settings.CLEANUP_MAX_AGE_SECONDS = 3600
+    inbox = subscribe_inbox()
+    stale = aged(submitted(owner), 3601)
+    stale_refused_image = aged(land_image(submitted(owner), body=b"<html>"), 7200)
+    stale_rejected = submitted(owner)
+    Product.objects.filter(pk=stale_rejected.pk).update(status=ProductStatus.REJECTED)
+    stale_rejected = aged(stale_rejected, 7200)
+    fresh = aged(submitted(owner), 3500)
+    with_image = aged(land_image(submitted(owner)), 7200)
+    # Approved products are never cleaned up, even if their image never landed.
+    approved_without_image = submitted(owner)
+    Product.objects.filter(pk=approved_without_image.pk).update(status=ProductStatus.APPROVED)
+    approved_without_image = aged(approved_without_image, 7200)
+
+    result = products_cleanup()
+
+    assert result == uploads.CleanupResult(deleted=3, completed=0)
+    assert set(Product.objects.values_list("pk", flat=True)) == {
+        fresh.pk,
+        with_image.pk,
+        approved_without_image.pk,
+    }
+    gone = [stale, stale_refused_image, stale_rejected]
+    assert not ProductImage.objects.filter(pk__in=[p.image_id for p in gone]).exists()
+    assert inbox.notifications() == [(SUBJECT, "Cleanup completed. Deleted 3 outdated products")]
+
+
+@pytest.mark.django_db
+def test_nothing_is_published_when_nothing_was_deleted(owner, quiet_storage, subscribe_inbox):
+    inbox = subscribe_inbox()
+    submitted(owner)  # fresh
+
+    assert products_cleanup().deleted == 0
+    assert inbox.notifications() == []
+
+
+@pytest.mark.django_db
+def test_a_stale_product_whose_image_is_in_s3_is_completed_not_deleted(owner, quiet_storage):
+    # The upload landed but its event was lost: the seller's product must survive.
+    product = aged(submitted(owner), 7200)
+    aws.client("s3").put_object(
+        Bucket=ProductImage.bucket(),
+        Key=product.image.upload_key,
+        Body=png_bytes(),
+        ContentType="image/png",
+    )
+
+    assert products_cleanup() == uploads.CleanupResult(deleted=0, completed=1)
+
+    product = Product.objects.select_related("image").get(pk=product.pk)
+    assert product.image.status == ImageStatus.READY
+    assert product.image_url == aws.public_object_url(
+        ProductImage.bucket(), product.image.image_key
+    )
+
+
+def test_beat_schedules_the_product_cleanup_every_interval(transactional_db, settings):
+    # What `celery beat -S ...DatabaseScheduler` does on start (it closes the connection,
+    # hence a transactional test).
+    DatabaseScheduler(app=app)
+
+    task = PeriodicTask.objects.get(name="products-cleanup")
+    assert (task.task, task.interval.every, task.interval.period) == (
+        "products.tasks.products_cleanup",
+        settings.CLEANUP_INTERVAL_SECONDS,
+        "seconds",
+    )
+    assert settings.CLEANUP_INTERVAL_SECONDS == 120
+
+
+@pytest.mark.e2e
+def test_the_worker_runs_the_product_cleanup(
+    celery_worker, transactional_db, django_user_model, subscribe_inbox
+):
+    from products.tasks import products_cleanup as task
+
+    seller = django_user_model.objects.create_user(username="seller", email="s@example.com")
+    inbox = subscribe_inbox()
+    stale = aged(submitted(seller), 7200)
+
+    task.delay()
+
+    notices = wait_for(lambda: inbox.notifications(wait_seconds=5), timeout=60)
+    assert notices == [(SUBJECT, "Cleanup completed. Deleted 1 outdated products")]
+    assert not Product.objects.filter(pk=stale.pk).exists()

@@ -1,0 +1,102 @@
+"""Seller to catalogue across the real processes: API, S3 upload, events consumer, review."""
+
+import uuid
+
+import pytest
+import requests
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+
+from tests.conftest import sent_emails, wait_for
+from tests.support.uploads import png_bytes
+
+pytestmark = [pytest.mark.e2e]
+
+LISTING = "/products/approve-products"
+
+
+def submit_and_upload(seller, name: str) -> tuple[str, bytes]:
+    """Submit through the API and PUT a real PNG to the upload URL; waits until it is live."""
+    response = seller.client.post(
+        "/products/get-upload-url",
+        {
+            "fileName": f"{name}.png",
+            "fileType": "image/png",
+            "productName": name,
+            "productPrice": 49.99,
+            "description": "Hand made.",
+            "quantity": 3,
+            "category": "Crafts",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    product_id = response.json()["productId"]
+    image = png_bytes(name)
+    put = requests.put(
+        response.json()["uploadUrl"], data=image, headers={"Content-Type": "image/png"}, timeout=10
+    )
+    assert put.status_code == 200
+    # The events process checks the object and makes it the product's image.
+    wait_for(
+        lambda: seller.client.get(f"/products/{product_id}").json()["imageStatus"] == "ready",
+        message="the product image to land",
+    )
+    return product_id, image
+
+
+def listed(api) -> dict[str, dict]:
+    return {p["id"]: p for p in api.get(LISTING, {"pageSize": 200}).json()["products"]}
+
+
+def test_a_submitted_product_appears_in_the_catalogue_with_its_image_once_staff_approve_it(
+    events_consumer, transactional_db, make_user, api, emulator_url
+):
+    seller, staff = make_user(), make_user(staff=True)
+    product_id, image = submit_and_upload(seller, f"vase-{uuid.uuid4().hex[:6]}")
+    rejected_id, _ = submit_and_upload(seller, "rejected-bowl")
+    pending_id, _ = submit_and_upload(seller, "pending-cup")
+    assert listed(api) == {}  # nothing approved yet
+
+    assert staff.client.post(f"/products/{product_id}/approve").status_code == 200
+    response = staff.client.post(
+        f"/products/{rejected_id}/reject", {"reason": "Chipped."}, format="json"
+    )
+    assert response.status_code == 200
+
+    catalogue = listed(api)
+    assert set(catalogue) == {product_id}  # the rejected and the pending one never appear
+    product = catalogue[product_id]
+    assert (product["productPrice"], product["quantity"], product["isApproved"]) == (49.99, 3, True)
+    assert "sellerEmail" not in product
+    assert product["imageUrl"].endswith(".png")
+    served = requests.get(product["imageUrl"], timeout=10)
+    assert (served.status_code, served.content) == (200, image)
+    assert api.get(f"/products/{rejected_id}").status_code == 404
+    assert api.get(f"/products/{pending_id}").status_code == 404
+
+    subjects = sorted(m["subject"] for m in sent_emails(emulator_url, to=seller.email))
+    assert subjects == ["Your product has been approved", "Your product was not approved"]
+
+
+def test_a_product_approved_with_the_admin_action_appears_in_the_catalogue(
+    events_consumer, transactional_db, make_user, api, django_user_model, emulator_url
+):
+    seller = make_user()
+    product_id, image = submit_and_upload(seller, "admin-approved-lamp")
+    admin = django_user_model.objects.create_superuser(
+        username=f"admin-{uuid.uuid4().hex[:6]}", email="admin@example.com", password="x" * 12
+    )
+    browser = Client()
+    browser.force_login(admin)
+
+    response = browser.post(
+        "/admin/products/product/",
+        {"action": "approve_selected", ACTION_CHECKBOX_NAME: [product_id]},
+    )
+    assert response.status_code == 302
+
+    product = listed(api)[product_id]
+    assert requests.get(product["imageUrl"], timeout=10).content == image
+    [mail] = sent_emails(emulator_url, to=seller.email)
+    assert mail["subject"] == "Your product has been approved"

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -51,8 +52,9 @@ def start(
     url = f"http://{host}:{port}"
     env = {**os.environ, "MOTO_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", "ecommerce.moto_server", "-H", host, "-p", str(port)],
         env=env,
+        cwd=Path(__file__).resolve().parent.parent,  # `-m ecommerce.moto_server` from anywhere
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal reaches the app, not the emulator

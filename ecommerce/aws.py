@@ -97,6 +97,20 @@ def topic_arn(prefix: str | None = None) -> str:
     return f"arn:aws:sns:{settings.AWS_REGION}:{account_id()}:{names(prefix).topic}"
 
 
+def state_machine_arn(prefix: str | None = None) -> str:
+    """The order workflow's ARN, built without an API call (like the queue URLs)."""
+    machine = names(prefix).state_machine
+    return f"arn:aws:states:{settings.AWS_REGION}:{settings.AWS_ACCOUNT_ID}:stateMachine:{machine}"
+
+
+def execution_arn(name: str, prefix: str | None = None) -> str:
+    """The ARN of the order workflow's execution called `name`."""
+    machine = names(prefix).state_machine
+    return (
+        f"arn:aws:states:{settings.AWS_REGION}:{settings.AWS_ACCOUNT_ID}:execution:{machine}:{name}"
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def ssm_parameter(name: str) -> str:
     """An SSM parameter value, cached for the process (bootstrap writes the Cognito ids)."""

@@ -134,6 +134,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields get one stable name.
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.OrderStatus"},
 }
 
 # --- AWS ------------------------------------------------------------------------------------
@@ -258,3 +260,28 @@ CELERY_BEAT_SCHEDULE["products-cleanup"] = {
     "schedule": float(CLEANUP_INTERVAL_SECONDS),
     "options": {"expires": CLEANUP_INTERVAL_SECONDS},
 }
+
+# --- Orders (orders/) -----------------------------------------------------------------------
+# Orders in pending/processing untouched this long are re-enqueued by the sweeper ...
+ORDER_STUCK_AFTER_SECONDS = env.int("ORDER_STUCK_AFTER_SECONDS", default=300)
+# ... and failed (stock released, customer emailed) once processing was enqueued this often.
+ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=5)
+ORDER_SWEEP_INTERVAL_SECONDS = env.int("ORDER_SWEEP_INTERVAL_SECONDS", default=60)
+# Order tasks retry AWS outages this often, waiting 2^n × the base (full jitter, capped).
+ORDER_TASK_MAX_RETRIES = env.int("ORDER_TASK_MAX_RETRIES", default=5)
+ORDER_RETRY_BACKOFF_SECONDS = env.int("ORDER_RETRY_BACKOFF_SECONDS", default=2)
+ORDER_RETRY_BACKOFF_MAX_SECONDS = env.int(
+    "ORDER_RETRY_BACKOFF_MAX_SECONDS", default=min(120, SQS_VISIBILITY_TIMEOUT // 2)
+)
+if ORDER_RETRY_BACKOFF_MAX_SECONDS >= SQS_VISIBILITY_TIMEOUT:
+    # A retry waits in the worker, unacknowledged: past the visibility it is delivered twice.
+    raise ImproperlyConfigured(
+        "ORDER_RETRY_BACKOFF_MAX_SECONDS must be below SQS_VISIBILITY_TIMEOUT"
+    )
+CELERY_BEAT_SCHEDULE["orders-sweep"] = {
+    "task": "orders.tasks.order_sweep",
+    "schedule": float(ORDER_SWEEP_INTERVAL_SECONDS),
+    "options": {"expires": ORDER_SWEEP_INTERVAL_SECONDS},
+}
+# The order workflow's report (orders/workflow.py) arrives on the events queue.
+EVENT_HANDLERS["order.shipping"] = "orders.services.order_shipping_reported"

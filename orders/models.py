@@ -1,0 +1,133 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    PROCESSING = "processing", "processing"
+    SHIPPING = "shipping", "shipping"
+    FAILED = "failed", "failed"
+    CANCELLED = "cancelled", "cancelled"
+
+
+# The states the worker still has to move on; the sweeper looks only at these rows.
+IN_FLIGHT = [OrderStatus.PENDING, OrderStatus.PROCESSING]
+
+
+class Order(models.Model):
+    """One product line bought by one user. Status changes only through `orders.services`.
+
+    The product's name and unit price are copied at placement, so the order keeps its
+    history when the product changes or is deleted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # PROTECT: an account with orders is deactivated, not deleted (orders are records).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.SET_NULL, null=True, related_name="orders"
+    )
+    product_name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(
+        max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    # How many times processing was enqueued (placement is 1; each sweep adds one).
+    attempts = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set on every transition and re-enqueue: the sweeper's "stuck since".
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="orders_order_quantity_gte_1"
+            ),
+        ]
+        indexes = [
+            # GET /orders: the caller's orders, newest first (keyset on created_at, id).
+            models.Index(fields=["user", "-created_at", "-id"], name="orders_user_recent_idx"),
+            # The sweeper: in-flight orders by age; the partial index stays small.
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(status__in=IN_FLIGHT),
+                name="orders_in_flight_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name} ({self.status})"
+
+
+class OrderTransition(models.Model):
+    """One status change, with when and why. `from_status` is empty for the placement."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=OrderStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class EmailKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "confirmation"
+    SHIPPING = "shipping", "shipping"
+    FAILURE = "failure", "failure"
+
+
+class OrderEmail(models.Model):
+    """The claim on one email per order and kind: inserted before sending (the unique
+    constraint makes the claim exclusive), then completed with the SES message id."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=12, choices=EmailKind.choices)
+    # Empty while sending, or for good when the process died mid-send (never resent).
+    ses_message_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="orders_email_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for {self.order_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """An `Idempotency-Key` a user sent with create-order, and the order it placed.
+
+    Inserted first in the placing transaction (so a concurrent request with the same key
+    waits on the unique constraint, then replays) and committed only with its order: a
+    refused request leaves no record and may be retried with the same key.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # sha256 of the canonical JSON of the request's validated body.
+    fingerprint = models.CharField(max_length=64)
+    # Null only inside the placing transaction, before the order row exists.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="orders_idempotency_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,95 @@
+"""Input validation and output shapes (camelCase, as the old API)."""
+
+from rest_framework import serializers
+
+from orders import selectors
+from orders.models import OrderStatus
+
+MAX_QUANTITY = 1000
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID as a JSON string only (DRF's would turn the integer 5 into a UUID)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: not "5", 5.0 or true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class OrderCreateInput(serializers.Serializer):
+    id = StrictUUIDField(help_text="The product's id.")
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class IdempotencyKeyInput(serializers.Serializer):
+    key = serializers.RegexField(
+        r"^[\x21-\x7e]+$",  # visible ASCII, no spaces
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        error_messages={"invalid": "Use 1 to 255 visible ASCII characters."},
+    )
+
+
+class OrderPlacedOutput(serializers.Serializer):
+    message = serializers.CharField()
+    orderId = serializers.UUIDField()  # noqa: N815 - the old API's keys
+
+
+class OrderTransitionOutput(serializers.Serializer):
+    def get_fields(self):
+        # "from" is a Python keyword, so the fields are declared here.
+        return {
+            "from": serializers.ChoiceField(
+                source="from_status",
+                choices=OrderStatus.choices,
+                allow_null=True,
+                help_text="null for the placement",
+            ),
+            "to": serializers.ChoiceField(source="to_status", choices=OrderStatus.choices),
+            "at": serializers.DateTimeField(),
+            "reason": serializers.CharField(),
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["from"] = data["from"] or None
+        return data
+
+
+class OrderOutput(serializers.Serializer):
+    orderId = serializers.UUIDField(source="id")  # noqa: N815
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    productId = serializers.UUIDField(  # noqa: N815
+        source="product_id", allow_null=True, help_text="null once the product is deleted"
+    )
+    productName = serializers.CharField(source="product_name")  # noqa: N815
+    unitPrice = serializers.DecimalField(  # noqa: N815
+        source="unit_price", max_digits=10, decimal_places=2, coerce_to_string=False
+    )
+    quantity = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
+    history = OrderTransitionOutput(source="transitions", many=True)
+
+
+class OrderPageQuery(serializers.Serializer):
+    pageSize = serializers.IntegerField(  # noqa: N815
+        min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=selectors.DEFAULT_PAGE_SIZE
+    )
+    cursor = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class OrderPageOutput(serializers.Serializer):
+    orders = OrderOutput(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null at the end.")

@@ -1,0 +1,84 @@
+"""Buyers, products and AWS look-ups for the orders tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from botocore.exceptions import ClientError
+from django.utils import timezone
+
+from accounts.models import User
+from ecommerce import aws
+from orders.models import Order, OrderStatus, OrderTransition
+from products.models import Product
+from tests.products.factories import product_make
+
+
+def buyer_make() -> User:
+    """A local user with an email address (no Cognito identity: services take a user)."""
+    tag = uuid.uuid4().hex[:10]
+    return User.objects.create(username=f"buyer-{tag}", email=f"buyer-{tag}@example.com")
+
+
+@pytest.fixture
+def buyer(db) -> User:
+    return buyer_make()
+
+
+@pytest.fixture
+def product(db) -> Product:
+    return product_make(quantity=40, price=Decimal("12.50"), product_name="Gucci bag")
+
+
+def stock(product: Product) -> int:
+    return Product.objects.values_list("quantity", flat=True).get(pk=product.pk)
+
+
+def order_insert(*, user: User, product: Product, quantity: int = 1, **fields) -> Order:
+    """An order row written directly, as if placed but never enqueued (a lost enqueue).
+    The stock is not touched: callers take it with products.services when it matters."""
+    now = timezone.now()
+    values = {
+        "user": user,
+        "product": product,
+        "product_name": product.product_name,
+        "unit_price": product.price,
+        "quantity": quantity,
+        "total": product.price * quantity,
+        "created_at": now,
+        "updated_at": now,
+    }
+    values.update(fields)
+    order = Order.objects.create(**values)
+    OrderTransition.objects.create(
+        order=order, from_status="", to_status=OrderStatus.PENDING, reason="placed"
+    )
+    return order
+
+
+def age(order: Order, seconds: int) -> None:
+    """Pretend the order was last touched `seconds` ago."""
+    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def history(order: Order) -> list[tuple[str, str]]:
+    return list(
+        OrderTransition.objects.filter(order_id=order.pk)
+        .order_by("at", "id")
+        .values_list("from_status", "to_status")
+    )
+
+
+def execution_status(order: Order) -> str | None:
+    """The status of the order's Step Functions execution on the emulator, or None."""
+    try:
+        return aws.client("stepfunctions").describe_execution(
+            executionArn=aws.execution_arn(str(order.pk))
+        )["status"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+            return None
+        raise

@@ -62,7 +62,8 @@ def test_bootstrap_twice_creates_everything_once_and_changes_nothing():
     )
     assert ssm.get_parameter(Name=names.parameter("cognito/client-id"))["Parameter"]["Version"] == 1
 
-    topics = [t["TopicArn"] for t in aws.client("sns").list_topics()["Topics"]]
+    pages = aws.client("sns").get_paginator("list_topics").paginate()  # 100 topics a page
+    topics = [t["TopicArn"] for page in pages for t in page["Topics"]]
     assert topics.count(first["topic"]) == 1
     machines = [
         m

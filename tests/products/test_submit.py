@@ -121,9 +121,7 @@ def test_description_may_be_empty_or_left_out(user_api, quiet_storage):
         pytest.param({"category": False}, "category", id="category-bool"),
     ],
 )
-def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(
-    user_api, quiet_storage, overrides, field
-):
+def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(user_api, overrides, field):
     response = user_api.post(URL, body(**overrides), format="json")
 
     assert response.status_code == 400
@@ -144,7 +142,7 @@ def test_names_of_exactly_200_characters_and_descriptions_of_5000_are_accepted(
     assert response.status_code == 201
 
 
-def test_a_body_that_is_not_an_object_or_not_json_is_a_400(user_api, quiet_storage):
+def test_a_body_that_is_not_an_object_or_not_json_is_a_400(user_api):
     response = user_api.post(URL, "[1, 2]", content_type="application/json")
     assert response.status_code == 400
     response = user_api.post(URL, "{not json", content_type="application/json")
@@ -152,7 +150,7 @@ def test_a_body_that_is_not_an_object_or_not_json_is_a_400(user_api, quiet_stora
     assert Product.objects.count() == 0
 
 
-def test_without_a_token_it_is_a_401(api, quiet_storage):
+def test_without_a_token_it_is_a_401(api):
     response = api.post(URL, body(), format="json")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
@@ -160,7 +158,7 @@ def test_without_a_token_it_is_a_401(api, quiet_storage):
 
 
 @pytest.mark.parametrize("kind", ["garbage", "tampered", "expired"])
-def test_a_bad_token_is_a_401(api, user_api, quiet_storage, kind):
+def test_a_bad_token_is_a_401(api, user_api, kind):
     real = user_api.signed_in.tokens["IdToken"]
     claims = valid_claims(user_api.signed_in.user.cognito_sub)
     token = {

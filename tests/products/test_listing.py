@@ -306,4 +306,4 @@ def test_products_older_than_the_cursor_appear_only_after_it():
     late = product_make(created_at=timezone.now() - timedelta(days=1))  # oldest of all
     second = products_approved_page(page_size=5, cursor=first.next_cursor)
     third = products_approved_page(page_size=5, cursor=second.next_cursor)
-    assert [p["id"] for p in third.products] == [late.id]
+    assert [p["id"] for p in third.products] == [str(late.id)]

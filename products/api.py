@@ -3,6 +3,7 @@
 import uuid
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated, IsStaff
-from products import selectors, services
+from products import cache, selectors, services
 from products.serializers import (
     ProductListQuery,
     ProductOutput,
@@ -83,6 +84,17 @@ class ProductListView(APIView):
         tags=TAGS,
         summary="Approved products (the public catalogue), keyset-paginated",
     )
+    def dispatch(self, request, *args, **kwargs):
+        # Cached pages are served before DRF's request handling: that is the warm path.
+        key = cache.page_key(request) if request.method == "GET" and cache.enabled() else None
+        if key is not None and (content := cache.get(key)) is not None:
+            return HttpResponse(content, content_type="application/json")
+        response = super().dispatch(request, *args, **kwargs)
+        if key is not None and response.status_code == 200:
+            response.render()
+            cache.put(key, response.content)
+        return response
+
     def get(self, request):
         query = ProductListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from ecommerce import uploads
 from ecommerce.email import send_email
 from ecommerce.errors import Conflict, NotFound
 from ecommerce.events import S3Object
+from products.cache import catalogue_changed
 from products.models import Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Product:
         raise ProductNotFound()
     if not taken:
         raise InsufficientStock(available=product.quantity, requested=quantity)
+    catalogue_changed()
     return product
 
 
@@ -71,6 +73,7 @@ def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:
     if quantity <= 0:
         raise ValueError("quantity must be positive")
     released = Product.objects.filter(pk=product_id).update(quantity=F("quantity") + quantity)
+    catalogue_changed()
     if not released:
         logger.warning(
             "stock release for a missing product",
@@ -113,7 +116,9 @@ def product_submit(
 
 def product_image_landed(obj: S3Object) -> uploads.Outcome:
     """The events process's handler for the products bucket (settings.EVENT_HANDLERS)."""
-    return uploads.image_landed(ProductImage, obj)
+    outcome = uploads.image_landed(ProductImage, obj)
+    catalogue_changed()  # a live image may have been replaced or taken down
+    return outcome
 
 
 def product_delete(product: Product) -> None:
@@ -122,6 +127,7 @@ def product_delete(product: Product) -> None:
         uploads.record_delete(product.image)  # the product goes with its image
     else:
         product.delete()
+    catalogue_changed()
 
 
 def products_cleanup() -> uploads.CleanupResult:
@@ -163,6 +169,7 @@ def product_approve(*, product_id: uuid.UUID, by: User) -> Product:
             product.status = ProductStatus.APPROVED
             product.rejection_reason = ""
             _record_review(product, by)
+            catalogue_changed()
             logger.info("product approved", extra={"product_id": str(product.id)})
     _send_decision_email(product, ProductStatus.APPROVED)
     return product
@@ -190,7 +197,10 @@ def product_reject(*, product_id: uuid.UUID, by: User, reason: str) -> Product:
 
 def _product_for_review(product_id: uuid.UUID) -> Product:
     product = (
-        Product.objects.select_for_update().select_related("image").filter(pk=product_id).first()
+        Product.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined image
+        .select_related("image")
+        .filter(pk=product_id)
+        .first()
     )
     if product is None:
         raise ProductNotFound()

@@ -26,6 +26,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ["AWS_ENDPOINT_URL"] = url
     os.environ.setdefault("AWS_RESOURCE_PREFIX", "test")
     os.environ.setdefault("CELERY_TASK_TIME_LIMIT", "30")
+    # The catalogue cache has its own tests (tests/products/test_cache.py); elsewhere a
+    # test's changes and reads happen in one uncommitted transaction, where no bump fires.
+    os.environ.setdefault("CATALOGUE_CACHE_SECONDS", "0")
     # Tests sign many users up from one address; the throttling test sets its own rates.
     for scope in ("SIGN_IN", "SIGN_UP", "PASSWORD_RESET"):
         os.environ.setdefault(f"THROTTLE_{scope}", "10000/min")

@@ -1,0 +1,119 @@
+"""The catalogue's response cache: warm pages cost one tiny query, and every change a reader
+could see is visible on the very next request (from this connection or another one).
+
+These tests commit for real (transactional_db): the version is bumped after commit.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from products import services
+from products.cache import catalogue_version
+from products.models import Product, ProductStatus
+from tests.products.factories import land_image, product_make, submitted
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+LISTING = "/products/approve-products"
+
+
+@pytest.fixture(autouse=True)
+def cache_on():
+    from django.core.cache import caches
+
+    caches["catalogue"].clear()
+    with override_settings(CATALOGUE_CACHE_SECONDS=60):
+        yield
+
+
+def listing(api, **params) -> tuple[dict, int]:
+    """(body, number of database queries it took)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(LISTING, params)
+    assert response.status_code == 200
+    return response.json(), len(captured.captured_queries)
+
+
+def quantities(body: dict) -> dict[str, int]:
+    return {p["id"]: p["quantity"] for p in body["products"]}
+
+
+def test_a_warm_page_costs_one_version_read_and_is_the_same_page(api):
+    product_make()
+    first, first_queries = listing(api, pageSize=10)
+    second, second_queries = listing(api, pageSize=10)
+    assert second == first
+    assert (first_queries, second_queries) == (2, 1)  # version + page, then version only
+    # The same query with its parameters in another order shares the entry.
+    api.get(f"{LISTING}?pageSize=10&category=Clothes")
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(f"{LISTING}?category=Clothes&pageSize=10").status_code == 200
+    assert len(captured.captured_queries) == 1
+
+
+def test_stock_changes_are_visible_on_the_next_request(api):
+    product = product_make(quantity=5)
+    assert quantities(listing(api)[0]) == {str(product.id): 5}
+    services.stock_reserve(product_id=product.id, quantity=2)
+    assert quantities(listing(api)[0]) == {str(product.id): 3}
+    services.stock_release(product_id=product.id, quantity=1)
+    assert quantities(listing(api)[0]) == {str(product.id): 4}
+
+
+def test_a_change_committed_by_another_connection_is_visible_on_the_next_request(api):
+    product = product_make(quantity=5)
+    assert quantities(listing(api)[0]) == {str(product.id): 5}
+
+    def buy() -> None:  # another thread: its own database connection, like another process
+        try:
+            services.stock_reserve(product_id=product.id, quantity=5)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=buy)
+    thread.start()
+    thread.join()
+    assert quantities(listing(api)[0]) == {str(product.id): 0}
+
+
+def test_approval_and_deletion_are_visible_on_the_next_request(api, make_user):
+    seller = make_user()
+    staff = make_user(staff=True)
+    product = land_image(submitted(seller.user))
+    assert listing(api)[0]["products"] == []
+
+    services.product_approve(product_id=product.id, by=staff.user)
+    assert [p["id"] for p in listing(api)[0]["products"]] == [str(product.id)]
+
+    services.product_delete(Product.objects.get(pk=product.id))
+    assert listing(api)[0]["products"] == []
+
+
+def test_a_rolled_back_change_leaves_the_version_alone():
+    from django.db import transaction
+
+    product = product_make(quantity=5)
+    before = catalogue_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.stock_reserve(product_id=product.id, quantity=1)
+        raise RuntimeError("the order failed")
+    assert catalogue_version() == before
+    assert Product.objects.get(pk=product.id).quantity == 5
+
+
+def test_unapproved_products_never_enter_a_cached_page(api):
+    product_make(status=ProductStatus.PENDING)
+    product_make(status=ProductStatus.REJECTED)
+    assert listing(api)[0]["products"] == []
+    assert listing(api)[0]["products"] == []
+
+
+def test_error_responses_are_not_cached(api):
+    assert api.get(LISTING, {"pageSize": 0}).status_code == 400
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(LISTING, {"pageSize": 0}).status_code == 400
+    assert len(captured.captured_queries) == 1  # the version read; nothing served from cache

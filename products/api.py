@@ -71,6 +71,17 @@ class ProductListView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    def dispatch(self, request, *args, **kwargs):
+        # Cached pages are served before DRF's request handling: that is the warm path.
+        key = cache.page_key(request) if request.method == "GET" and cache.enabled() else None
+        if key is not None and (content := cache.get(key)) is not None:
+            return HttpResponse(content, content_type="application/json")
+        response = super().dispatch(request, *args, **kwargs)
+        if key is not None and response.status_code == 200:
+            response.render()
+            cache.put(key, response.content)
+        return response
+
     @extend_schema(
         parameters=[
             *PAGE_PARAMETERS,
@@ -84,17 +95,6 @@ class ProductListView(APIView):
         tags=TAGS,
         summary="Approved products (the public catalogue), keyset-paginated",
     )
-    def dispatch(self, request, *args, **kwargs):
-        # Cached pages are served before DRF's request handling: that is the warm path.
-        key = cache.page_key(request) if request.method == "GET" and cache.enabled() else None
-        if key is not None and (content := cache.get(key)) is not None:
-            return HttpResponse(content, content_type="application/json")
-        response = super().dispatch(request, *args, **kwargs)
-        if key is not None and response.status_code == 200:
-            response.render()
-            cache.put(key, response.content)
-        return response
-
     def get(self, request):
         query = ProductListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

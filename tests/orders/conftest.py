@@ -82,3 +82,16 @@ def execution_status(order: Order) -> str | None:
         if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
             return None
         raise
+
+
+def orders_settled(order_ids) -> bool:
+    """Every order shipped with both emails sent: the worker and the events process are done
+    with them. Transactional tests that enqueue real orders wait for this before ending,
+    or the database flush after the test races the worker's writes (a deadlock on
+    PostgreSQL)."""
+    from orders.models import OrderEmail
+
+    ids = list(order_ids)
+    shipped = Order.objects.filter(pk__in=ids, status=OrderStatus.SHIPPING).count()
+    emailed = OrderEmail.objects.filter(order_id__in=ids).exclude(ses_message_id="").count()
+    return shipped == len(ids) and emailed == 2 * len(ids)

@@ -1,0 +1,257 @@
+"""Orders end to end: the API, a real Celery worker on SQS, Step Functions on the emulator,
+the real events process, SES. Rows must be committed for the other processes to see them.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from ecommerce import aws
+from orders import tasks
+from orders.models import Order, OrderEmail
+from products.services import stock_reserve
+from tests.conftest import LOG_DIR, sent_emails, wait_for
+from tests.orders.conftest import age, buyer_make, execution_status, history, order_insert, stock
+from tests.products.factories import product_make
+from tests.support.tasks import echo_to_queue
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def create(client, product, quantity):
+    return client.post(
+        "/orders/create-order", {"id": str(product.id), "quantity": quantity}, format="json"
+    )
+
+
+def status(order_id) -> str:
+    return Order.objects.values_list("status", flat=True).get(pk=order_id)
+
+
+def queue_idle(name: str) -> bool:
+    """Nothing waiting and nothing in flight (a received message is deleted once handled)."""
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=aws.queue_url(name),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return set(attributes.values()) == {"0"}
+
+
+def emails_match_claims(emulator_url, email: str, order_id) -> list[dict]:
+    """The SES record for `email` equals the order's email claims, each with its message id."""
+    mails = sent_emails(emulator_url, to=email)
+    claimed = dict(
+        OrderEmail.objects.filter(order_id=order_id).values_list("kind", "ses_message_id")
+    )
+    return mails if sorted(m["id"] for m in mails) == sorted(claimed.values()) else []
+
+
+def test_an_order_ships_with_two_emails_and_the_next_one_finds_the_stock_taken(
+    celery_worker, events_consumer, make_user, emulator_url
+):
+    buyer = make_user()
+    product = product_make(quantity=40, price=Decimal("99.90"), product_name="Gucci bag")
+
+    response = create(buyer.client, product, 30)
+    assert response.status_code == 201
+    order_id = response.json()["orderId"]
+
+    wait_for(lambda: status(order_id) == "shipping", timeout=30, message="the order to ship")
+    mails = wait_for(
+        lambda: (
+            len(sent_emails(emulator_url, to=buyer.email)) == 2
+            and sent_emails(emulator_url, to=buyer.email)
+        ),
+        timeout=10,
+    )
+    by_subject = {m["subject"]: m for m in mails}
+    assert set(by_subject) == {"Your Order Confirmation", "Gucci bag now shipping"}
+    confirmation = by_subject["Your Order Confirmation"]["body"]
+    for text in (order_id, "Gucci bag", "Quantity: 30", "We will notify you when it is shipped"):
+        assert text in confirmation
+    assert "Gucci bag now shipping" in by_subject["Gucci bag now shipping"]["body"]
+    assert all(m["destinations"]["ToAddresses"] == [buyer.email] for m in mails)
+    assert execution_status(Order(pk=order_id)) == "SUCCEEDED"
+    assert [
+        (h["from"], h["to"]) for h in buyer.client.get(f"/orders/{order_id}").json()["history"]
+    ] == [
+        (None, "pending"),
+        ("pending", "processing"),
+        ("processing", "shipping"),
+    ]
+
+    refused = create(buyer.client, product, 30)
+    assert refused.status_code == 409
+    assert refused.json()["available"] == 10
+    assert stock(product) == 10
+
+    # Redelivery: the processing task and the workflow's report, each once more.
+    tasks.order_process.delay(order_id)
+    aws.client("sqs").send_message(
+        QueueUrl=aws.queue_url(aws.names().events_queue),
+        MessageBody=json.dumps({"type": "order.shipping", "orderId": order_id}),
+    )
+    wait_for(lambda: queue_idle(aws.names().celery_queue), timeout=30)
+    wait_for(lambda: queue_idle(aws.names().events_queue), timeout=30)
+    assert status(order_id) == "shipping"
+    assert len(history(Order(pk=order_id))) == 3
+    assert len(sent_emails(emulator_url, to=buyer.email)) == 2
+    assert emails_match_claims(emulator_url, buyer.email, order_id)
+
+
+def test_an_order_whose_enqueue_was_lost_is_found_by_the_sweeper(
+    celery_worker, events_consumer, emulator_url
+):
+    buyer = buyer_make()
+    product = product_make(quantity=5)
+    stock_reserve(product_id=product.id, quantity=2)
+    # Committed but never enqueued: what a lost SQS send leaves behind.
+    order = order_insert(user=buyer, product=product, quantity=2)
+    age(order, settings.ORDER_STUCK_AFTER_SECONDS + 1)
+
+    tasks.order_sweep.delay()  # what beat sends every ORDER_SWEEP_INTERVAL_SECONDS
+
+    wait_for(lambda: status(order.pk) == "shipping", timeout=30, message="the swept order to ship")
+    order.refresh_from_db()
+    assert order.attempts == 2
+    assert wait_for(lambda: len(emails_match_claims(emulator_url, buyer.email, order.pk)) == 2)
+    assert stock(product) == 3
+
+
+def test_an_order_out_of_attempts_fails_releases_its_stock_and_emails_once(
+    celery_worker, emulator_url
+):
+    buyer = buyer_make()
+    product = product_make(quantity=5)
+    stock_reserve(product_id=product.id, quantity=4)
+    order = order_insert(
+        user=buyer,
+        product=product,
+        quantity=4,
+        status="processing",
+        attempts=settings.ORDER_MAX_ATTEMPTS,
+    )
+    age(order, settings.ORDER_STUCK_AFTER_SECONDS + 1)
+
+    tasks.order_sweep.delay()
+    tasks.order_sweep.delay()  # two beats, or two beat processes: still one failure
+
+    wait_for(lambda: status(order.pk) == "failed", timeout=30)
+    [mail] = wait_for(lambda: sent_emails(emulator_url, to=buyer.email), timeout=15)
+    assert mail["subject"] == "Your order could not be processed"
+    assert str(order.pk) in mail["body"]
+    assert stock(product) == 5
+    assert history(order)[-1] == ("processing", "failed")
+    wait_for(lambda: queue_idle(aws.names().celery_queue), timeout=30)
+    assert len(sent_emails(emulator_url, to=buyer.email)) == 1
+
+
+# --- a worker killed mid-task ---------------------------------------------------------------
+
+WORKER_LOG = LOG_DIR / "worker.log"
+# Longer than the worker's SQS long poll (10 s): the poll a killed worker left open on the
+# emulator ends before the message is visible again, so it cannot swallow the redelivery.
+KILL_TEST_VISIBILITY = 13
+
+
+@contextmanager
+def celery_visibility(seconds: int, probe_queue: str):
+    """Redelivery after `seconds` instead of SQS_VISIBILITY_TIMEOUT (90 s in the tests).
+
+    The emulator reads the timeout when a ReceiveMessage starts, so a long poll the worker
+    opened before the change would still hand out the old one: a task round-tripped
+    through the worker closes that poll first.
+    """
+    sqs, url = aws.client("sqs"), aws.queue_url(aws.names().celery_queue)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(seconds)})
+    try:
+        echo_to_queue.delay(probe_queue, "poll cycled")
+        wait_for(
+            lambda: sqs.receive_message(QueueUrl=probe_queue, WaitTimeSeconds=1).get("Messages"),
+            timeout=30,
+            message="the worker to run a probe task",
+        )
+        yield
+    finally:
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"VisibilityTimeout": str(settings.SQS_VISIBILITY_TIMEOUT)}
+        )
+
+
+def task_started(order_id: str, log_offset: int) -> bool:
+    with open(WORKER_LOG, encoding="utf-8", errors="replace") as log:
+        log.seek(log_offset)
+        return any('"order processing started"' in line and order_id in line for line in log)
+
+
+def blocked_on_lock(table: str) -> bool:
+    """PostgreSQL: a backend of this database waits for a lock in a statement on `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh, though inside a transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND query LIKE %s",
+            [f"%{table}%"],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("moment", ["before-its-first-commit", "after-processing-committed"])
+def test_a_worker_killed_mid_task_and_restarted_still_ships_the_order_once(
+    moment, celery_worker, events_consumer, emulator_url, fresh_queue
+):
+    postgres = connection.vendor == "postgresql"
+    if moment == "after-processing-committed" and not postgres:
+        pytest.skip("needs row locks: on SQLite the test's open write blocks every write")
+    buyer = buyer_make()
+    product = product_make(quantity=10, product_name="Silk scarf")
+    stock_reserve(product_id=product.id, quantity=2)
+    order = order_insert(user=buyer, product=product, quantity=2)  # committed, not enqueued
+    # The session worker is the only consumer: idle, it takes this order's task at once.
+    wait_for(lambda: queue_idle(aws.names().celery_queue), timeout=60, message="an idle queue")
+
+    with celery_visibility(KILL_TEST_VISIBILITY, fresh_queue):
+        try:
+            log_offset = WORKER_LOG.stat().st_size
+            with transaction.atomic():
+                # Hold the worker at a known point of the task, then SIGKILL it there.
+                if moment == "before-its-first-commit":
+                    # PostgreSQL: the row lock blocks its pending → processing update;
+                    # SQLite: this open write transaction blocks its first write.
+                    Order.objects.select_for_update().get(pk=order.pk)
+                else:
+                    # Its update to processing commits; its email claim waits on this row.
+                    OrderEmail.objects.create(order=order, kind="confirmation")
+                tasks.order_process.delay(str(order.pk))
+                wait_for(lambda: task_started(str(order.pk), log_offset), timeout=20)
+                if moment == "after-processing-committed":
+                    wait_for(lambda: status(order.pk) == "processing", timeout=10)
+                    wait_for(lambda: blocked_on_lock("orders_orderemail"), timeout=10)
+                elif postgres:
+                    wait_for(lambda: blocked_on_lock("orders_order"), timeout=10)
+                celery_worker.kill()
+                transaction.set_rollback(True)  # let go of the hold
+            expected = "processing" if moment == "after-processing-committed" else "pending"
+            assert status(order.pk) == expected
+            assert sent_emails(emulator_url, to=buyer.email) == []
+
+            # The task was not acknowledged: SQS delivers it again, to the restarted worker.
+            celery_worker.start()
+            wait_for(lambda: status(order.pk) == "shipping", timeout=45, message="shipping")
+        finally:
+            if celery_worker.popen.poll() is not None:
+                celery_worker.start()
+
+    mails = wait_for(lambda: emails_match_claims(emulator_url, buyer.email, order.pk), timeout=10)
+    assert sorted(m["subject"] for m in mails) == [
+        "Silk scarf now shipping",
+        "Your Order Confirmation",
+    ]
+    assert [to for _, to in history(order)] == ["pending", "processing", "shipping"]
+    assert execution_status(order) == "SUCCEEDED"

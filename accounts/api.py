@@ -1,7 +1,7 @@
 """Thin views over accounts.services, with the old auth service's keys and messages."""
 
 from django.core.cache import caches
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -41,6 +41,10 @@ class PublicAuthView(APIView):
         return serializer.validated_data
 
 
+# Cognito outages; the error body is added by ecommerce.openapi.AutoSchema.
+UNAVAILABLE = OpenApiResponse(description="Cognito is unavailable (`aws_unavailable`).")
+
+
 def message(text: str, status_code: int = status.HTTP_200_OK, **extra) -> Response:
     return Response({"msg": text, **extra}, status=status_code)
 
@@ -49,7 +53,15 @@ class SignUpView(PublicAuthView):
     throttle_scope = "sign_up"
     input_serializer = SignUpInput
 
-    @extend_schema(request=SignUpInput, responses={201: MessageOutput}, tags=["auth"])
+    @extend_schema(
+        request=SignUpInput,
+        responses={
+            201: MessageOutput,
+            409: OpenApiResponse(description="`username_taken` or `email_taken`."),
+            503: UNAVAILABLE,
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = self.parsed(request)
         services.user_sign_up(
@@ -62,7 +74,16 @@ class ConfirmSignUpView(PublicAuthView):
     throttle_scope = "sign_up"
     input_serializer = ConfirmSignUpInput
 
-    @extend_schema(request=ConfirmSignUpInput, responses={200: MessageOutput}, tags=["auth"])
+    @extend_schema(
+        request=ConfirmSignUpInput,
+        responses={
+            200: MessageOutput,
+            404: OpenApiResponse(description="`user_not_found`."),
+            409: OpenApiResponse(description="`already_confirmed`."),
+            503: UNAVAILABLE,
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = self.parsed(request)
         services.user_confirm_sign_up(full_name=data["fullName"], code=data["confirmationCode"])
@@ -73,7 +94,16 @@ class SignInView(PublicAuthView):
     throttle_scope = "sign_in"
     input_serializer = SignInInput
 
-    @extend_schema(request=SignInInput, responses={200: SignInOutput}, tags=["auth"])
+    @extend_schema(
+        request=SignInInput,
+        responses={
+            200: SignInOutput,
+            401: OpenApiResponse(description="`invalid_credentials`."),
+            403: OpenApiResponse(description="`not_confirmed` or `password_reset_required`."),
+            503: UNAVAILABLE,
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = self.parsed(request)
         tokens = services.user_sign_in(
@@ -86,7 +116,17 @@ class SignOutView(PublicAuthView):
     throttle_classes: list = []
     input_serializer = SignOutInput
 
-    @extend_schema(request=SignOutInput, responses={200: MessageOutput}, tags=["auth"])
+    @extend_schema(
+        request=SignOutInput,
+        responses={
+            200: MessageOutput,
+            401: OpenApiResponse(
+                description="`invalid_token`: invalid, not an access token, or revoked."
+            ),
+            503: UNAVAILABLE,
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         services.user_sign_out(access_token=self.parsed(request)["accessToken"])
         return message("User successfully signed out!")
@@ -96,7 +136,15 @@ class RefreshView(PublicAuthView):
     throttle_scope = "sign_in"
     input_serializer = RefreshInput
 
-    @extend_schema(request=RefreshInput, responses={200: SignInOutput}, tags=["auth"])
+    @extend_schema(
+        request=RefreshInput,
+        responses={
+            200: SignInOutput,
+            401: OpenApiResponse(description="`invalid_token`: invalid or revoked."),
+            503: UNAVAILABLE,
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         tokens = services.user_refresh(refresh_token=self.parsed(request)["refreshToken"])
         return message("Tokens refreshed.", tokens=tokens)
@@ -106,7 +154,9 @@ class ResendConfirmationView(PublicAuthView):
     throttle_scope = "password_reset"
     input_serializer = LoginIdentity
 
-    @extend_schema(request=LoginIdentity, responses={200: MessageOutput}, tags=["auth"])
+    @extend_schema(
+        request=LoginIdentity, responses={200: MessageOutput, 503: UNAVAILABLE}, tags=["auth"]
+    )
     def post(self, request):
         data = self.parsed(request)
         services.user_resend_confirmation(full_name=data.get("fullName"), email=data.get("email"))
@@ -117,7 +167,9 @@ class ForgotPasswordView(PublicAuthView):
     throttle_scope = "password_reset"
     input_serializer = LoginIdentity
 
-    @extend_schema(request=LoginIdentity, responses={200: MessageOutput}, tags=["auth"])
+    @extend_schema(
+        request=LoginIdentity, responses={200: MessageOutput, 503: UNAVAILABLE}, tags=["auth"]
+    )
     def post(self, request):
         data = self.parsed(request)
         services.user_forgot_password(full_name=data.get("fullName"), email=data.get("email"))
@@ -129,7 +181,9 @@ class ConfirmForgotPasswordView(PublicAuthView):
     input_serializer = ConfirmForgotPasswordInput
 
     @extend_schema(
-        request=ConfirmForgotPasswordInput, responses={200: MessageOutput}, tags=["auth"]
+        request=ConfirmForgotPasswordInput,
+        responses={200: MessageOutput, 503: UNAVAILABLE},
+        tags=["auth"],
     )
     def post(self, request):
         data = self.parsed(request)

@@ -104,7 +104,7 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 
 # --- HTTP API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ecommerce.openapi.AutoSchema",  # documents the error shape
     "EXCEPTION_HANDLER": "ecommerce.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -148,7 +148,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets shared by several fields get one stable name.
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.OrderStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "ProductStatusEnum": ["pending", "approved", "rejected"],  # products.serializers
+    },
 }
 
 # --- AWS ------------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""The OpenAPI schema documents the error shape on every operation, once, here.
+
+Every error leaves through `ecommerce.errors.exception_handler` (or the JSON handler404)
+as {"error", "code"} (+ "fields"). `AutoSchema` adds that body to each operation for the
+statuses its view can produce, read off the view itself:
+
+- 400: it takes a request body, or query/header parameters;
+- 401 and 503: it authenticates (a bad bearer token is 401; the JWKS fetch may be 503);
+- 403: a permission beyond "signed in" (staff);
+- 404: path parameters (an unknown id, or one that is not a UUID and matches no route);
+- 429: it is throttled.
+
+Optional query parameters are marked `allowEmptyValue`: DRF reads `?pageSize=` from a query
+string as "not given" (its default applies), which is what that keyword says.
+
+A view declares the rest (409s, its domain 403/404, 503 for its own AWS calls) as bodiless
+`OpenApiResponse(description=...)`; any 4xx/5xx declared without a body gets the error body.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorOutput(serializers.Serializer):
+    error = serializers.CharField(help_text="A human-readable message.")
+    code = serializers.CharField(help_text="A stable snake_case code, e.g. `username_taken`.")
+    fields = serializers.DictField(  # noqa: A003 - the API's key
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: messages per input field.",
+    )
+
+
+DESCRIPTIONS = {
+    "400": "Invalid input (`invalid`, with `fields`) or malformed JSON (`malformed_json`).",
+    "401": "Missing, invalid or revoked token.",
+    "403": "Not allowed (`forbidden`).",
+    "404": "Not found (`not_found`).",
+    "429": "Too many requests (`throttled`).",
+    "503": "An AWS dependency is unavailable (`aws_unavailable`); retry later.",
+}
+
+HEADERS = {
+    "401": {
+        "WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"},
+    },
+    "429": {
+        "Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."},
+    },
+    "503": {
+        "Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."},
+    },
+}
+
+# Permissions whose refusal is a 401, not a 403.
+_SIGN_IN_ONLY = (AllowAny, IsAuthenticated)
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+    def _error_statuses(self) -> set[str]:
+        statuses = set()
+        parameters = self._get_parameters()
+        takes_body = self.method in ("PUT", "PATCH", "POST") and self.get_request_serializer()
+        if takes_body or any(p["in"] in ("query", "header") for p in parameters):
+            statuses.add("400")
+        if self.view.get_authenticators():
+            statuses |= {"401", "503"}
+        if any(not isinstance(p, _SIGN_IN_ONLY) for p in self.view.get_permissions()):
+            statuses.add("403")
+        if any(p["in"] == "path" for p in parameters):
+            statuses.add("404")
+        if self.view.get_throttles():
+            statuses.add("429")
+        return statuses
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status in self._error_statuses():
+            responses.setdefault(status, {"description": DESCRIPTIONS[status]})
+        error = self.resolve_serializer(ErrorOutput, direction).ref
+        for status, response in responses.items():
+            if status.startswith(("4", "5")) and "content" not in response:
+                response["content"] = {"application/json": {"schema": error}}
+                if status in HEADERS:
+                    response.setdefault("headers", HEADERS[status])
+        return dict(sorted(responses.items()))

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from ecommerce.fields import StrictCharField
+
 FULL_NAME = {"max_length": 128, "trim_whitespace": True}
 PASSWORD = {"min_length": 6, "max_length": 256, "trim_whitespace": False}
 TOKEN = {"max_length": 8192}
@@ -7,19 +9,19 @@ TOKEN = {"max_length": 8192}
 
 class SignUpInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    fullName = serializers.CharField(**FULL_NAME)  # noqa: N815 - the old API's keys
-    password = serializers.CharField(**PASSWORD)
+    fullName = StrictCharField(**FULL_NAME)  # noqa: N815 - the old API's keys
+    password = StrictCharField(**PASSWORD)
 
 
 class ConfirmSignUpInput(serializers.Serializer):
-    fullName = serializers.CharField(**FULL_NAME)  # noqa: N815
-    confirmationCode = serializers.CharField(max_length=64)  # noqa: N815
+    fullName = StrictCharField(**FULL_NAME)  # noqa: N815
+    confirmationCode = StrictCharField(max_length=64)  # noqa: N815
 
 
 class LoginIdentity(serializers.Serializer):
     """Either `fullName` or `email` names the user."""
 
-    fullName = serializers.CharField(required=False, **FULL_NAME)  # noqa: N815
+    fullName = StrictCharField(required=False, **FULL_NAME)  # noqa: N815
     email = serializers.EmailField(required=False, max_length=254)
 
     def validate(self, attrs):
@@ -29,20 +31,20 @@ class LoginIdentity(serializers.Serializer):
 
 
 class SignInInput(LoginIdentity):
-    password = serializers.CharField(**PASSWORD)
+    password = StrictCharField(**PASSWORD)
 
 
 class ConfirmForgotPasswordInput(LoginIdentity):
-    confirmationCode = serializers.CharField(max_length=64)  # noqa: N815
-    newPassword = serializers.CharField(**PASSWORD)  # noqa: N815
+    confirmationCode = StrictCharField(max_length=64)  # noqa: N815
+    newPassword = StrictCharField(**PASSWORD)  # noqa: N815
 
 
 class SignOutInput(serializers.Serializer):
-    accessToken = serializers.CharField(**TOKEN)  # noqa: N815
+    accessToken = StrictCharField(**TOKEN)  # noqa: N815
 
 
 class RefreshInput(serializers.Serializer):
-    refreshToken = serializers.CharField(**TOKEN)  # noqa: N815
+    refreshToken = StrictCharField(**TOKEN)  # noqa: N815
 
 
 class MessageOutput(serializers.Serializer):

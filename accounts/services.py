@@ -230,7 +230,13 @@ def user_confirm_forgot_password(
         error = _error_code(exc)
         if error == "InvalidPasswordException":
             raise DomainError(exc.response["Error"]["Message"], code="invalid_password") from exc
-        if error in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}:
+        # An unknown name is UserNotFoundException on AWS, ResourceNotFoundException on moto.
+        if error in {
+            "CodeMismatchException",
+            "ExpiredCodeException",
+            "UserNotFoundException",
+            "ResourceNotFoundException",
+        }:
             raise invalid from exc
         raise
 

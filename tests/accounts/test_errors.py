@@ -56,6 +56,21 @@ LONG = "x" * 5000
         ("/auth/sign-out", {"accessToken": "x" * 9000}, "accessToken"),
         ("/auth/refresh", {"refreshToken": None}, "refreshToken"),
         ("/auth/forgot-password", {}, "fullName"),
+        # Found by the fuzzer: numbers were taken as strings ("42").
+        ("/auth/forgot-password", {"fullName": 42}, "fullName"),
+        ("/auth/resend-confirmation", {"fullName": -4.7e64, "email": "a@b.co"}, "fullName"),
+        (
+            "/auth/sign-up",
+            {"email": "a@b.co", "fullName": 42, "password": "passw0rd-1"},
+            "fullName",
+        ),
+        ("/auth/sign-up", {"email": "a@b.co", "fullName": "A", "password": 12345678}, "password"),
+        (
+            "/auth/confirm-sign-up",
+            {"fullName": "A", "confirmationCode": 123456},
+            "confirmationCode",
+        ),
+        ("/auth/sign-out", {"accessToken": 1}, "accessToken"),
         (
             "/auth/confirm-forgot-password",
             {"email": "a@b.co", "confirmationCode": "1"},
@@ -212,6 +227,17 @@ def test_confirm_forgot_password_with_wrong_code_is_400(api, make_user):
     stubber.deactivate()
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_code"
+
+
+def test_confirm_forgot_password_for_an_unknown_name_is_400_not_500(api):
+    # Found by the fuzzer: the emulator answers an unknown user with ResourceNotFoundException.
+    response = api.post(
+        "/auth/confirm-forgot-password",
+        {"fullName": "Nobody Atall", "confirmationCode": "123456", "newPassword": "n3w-passw0rd"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "The code is wrong or has expired.", "code": "invalid_code"}
 
 
 def test_resend_confirmation_is_200_without_revealing_users(api, make_user):

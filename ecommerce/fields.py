@@ -1,0 +1,16 @@
+"""Serializer fields that take only the JSON type the schema documents.
+
+DRF's own fields coerce: CharField turns 42 into "42". An API that documents a string should
+refuse a number (400 naming the field), as the fuzzer's schema checks expect.
+"""
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF's CharField would turn 42 into "42")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -2,6 +2,7 @@ import unicodedata
 
 from rest_framework import serializers
 
+from ecommerce.fields import StrictCharField
 from ecommerce.uploads import ImageUploadInput
 
 # Reserved: DELETE /categories/<name> must not collide with the upload-url route.
@@ -9,7 +10,7 @@ RESERVED_NAMES = {"upload-url"}
 
 
 class CategoryUploadInput(ImageUploadInput):
-    categoryName = serializers.CharField(max_length=100)  # noqa: N815 - the old API's keys
+    categoryName = StrictCharField(max_length=100)  # noqa: N815 - the old API's keys
 
     def validate_categoryName(self, value: str) -> str:  # noqa: N802
         if "/" in value or any(unicodedata.category(ch).startswith("C") for ch in value):

@@ -41,6 +41,7 @@ from rest_framework import serializers
 from ecommerce import aws
 from ecommerce.errors import DomainError
 from ecommerce.events import S3Object
+from ecommerce.fields import StrictCharField
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def declared_type(key: str) -> ImageType | None:
 class ImageUploadInput(serializers.Serializer):
     """The input every upload-url endpoint shares (apps add their own fields)."""
 
-    fileName = serializers.CharField(max_length=255)  # noqa: N815 - the API's camelCase
+    fileName = StrictCharField(max_length=255)  # noqa: N815 - the API's camelCase
     fileType = serializers.ChoiceField(choices=list(IMAGE_TYPES))  # noqa: N815
 
     def validate(self, attrs):

@@ -4,7 +4,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAuthenticated, IsStaff
 from products import cache, selectors, services
 from products.serializers import (
+    ProductDetailOutput,
     ProductListQuery,
-    ProductOutput,
     ProductPageOutput,
     ProductPageQuery,
     ProductPrivateOutput,
@@ -132,13 +132,7 @@ class ProductDetailView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        responses={
-            200: PolymorphicProxySerializer(
-                component_name="ProductDetail",
-                serializers=[ProductOutput, ProductPrivateOutput],
-                resource_type_field_name=None,
-            )
-        },
+        responses={200: ProductDetailOutput},
         tags=TAGS,
         summary="One product: approved ones for anyone; with its review for its owner and staff",
     )
@@ -152,7 +146,10 @@ class ProductApproveView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: ProductPrivateOutput},
+        responses={
+            200: ProductPrivateOutput,
+            409: OpenApiResponse(description="`image_missing`: the image has not landed."),
+        },
         tags=TAGS,
         summary="Approve a product (staff); emails the seller once",
     )
@@ -166,7 +163,10 @@ class ProductRejectView(APIView):
 
     @extend_schema(
         request=ProductRejectInput,
-        responses={200: ProductPrivateOutput},
+        responses={
+            200: ProductPrivateOutput,
+            409: OpenApiResponse(description="`already_approved`."),
+        },
         tags=TAGS,
         summary="Reject a pending product with a reason (staff); emails the seller once",
     )

@@ -4,20 +4,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from ecommerce.fields import StrictCharField
 from ecommerce.uploads import ImageUploadInput
 from products import selectors
 
 MAX_PRICE = Decimal("1000000.00")
 MAX_QUANTITY = 1_000_000
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF's CharField would turn 42 into "42")."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -39,11 +31,14 @@ class StrictDecimalField(serializers.DecimalField):
 
 
 class ProductSubmitInput(ImageUploadInput):
-    # camelCase: the old API's keys. fileName strict here too (the shared one takes 42).
-    fileName = StrictCharField(max_length=255)  # noqa: N815
+    # camelCase: the old API's keys (fileName and fileType come from ImageUploadInput).
     productName = StrictCharField(max_length=200)  # noqa: N815
     productPrice = StrictDecimalField(  # noqa: N815
-        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_PRICE
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_PRICE,
+        coerce_to_string=False,  # documents it as the JSON number it must be
     )
     description = StrictCharField(max_length=5000, allow_blank=True, required=False, default="")
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
@@ -100,6 +95,20 @@ class ProductPrivateOutput(ProductOutput):
         choices=["pending", "ready", "rejected"], help_text="The image upload's state."
     )
     imageRejectionReason = serializers.CharField()  # noqa: N815
+
+
+# Not a oneOf of the public and private shapes: a private answer matches both.
+class ProductDetailOutput(ProductPrivateOutput):
+    """One product; the review fields only for its owner and staff."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in fields.keys() - ProductOutput._declared_fields.keys():
+            fields[name].required = False
+            fields[name].help_text = " ".join(
+                filter(None, ["The owner and staff only.", fields[name].help_text])
+            )
+        return fields
 
 
 class ProductPageOutput(serializers.Serializer):

@@ -97,6 +97,11 @@ def test_hostile_file_names_never_reach_the_key(staff_api, quiet_storage, file_n
             {"fileName": ["Null characters are not allowed."]},
             id="null-byte",
         ),
+        pytest.param(  # found by the fuzzer: a number was taken as the name "42"
+            {"fileName": 42, "fileType": "image/png"},
+            {"fileName": ["Not a valid string."]},
+            id="number-name",
+        ),
     ],
 )
 def test_bad_requests_are_400_and_create_nothing(staff_api, quiet_storage, body, fields):

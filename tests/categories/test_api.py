@@ -117,6 +117,11 @@ def test_asking_again_in_any_case_keeps_one_category_and_its_live_image(staff_ap
             {"fileName": ["fileName has no file name part."]},
             id="no-file-name",
         ),
+        pytest.param(  # found by the fuzzer: numbers were taken as strings
+            request(name=7) | {"fileName": 42},
+            {"categoryName": ["Not a valid string."], "fileName": ["Not a valid string."]},
+            id="numbers",
+        ),
     ],
 )
 def test_bad_requests_are_400_and_create_nothing(staff_api, quiet_storage, body, fields):

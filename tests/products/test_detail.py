@@ -7,6 +7,7 @@ import pytest
 from products.models import ProductStatus
 from products.services import product_reject
 from tests.products.factories import land_image, product_make, submitted
+from tests.support.openapi import assert_documented
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,18 @@ def test_an_approved_product_is_public_without_review_details(api, user_api):
             "gucci",
             True,
         )
+
+
+def test_public_and_private_answers_are_as_documented(api, user_api, quiet_storage):
+    # Found by the fuzzer: the schema said oneOf(public, private), and a private answer is
+    # valid against both, so no owner's or staff answer matched the schema.
+    public = api.get(f"/products/{product_make().id}")
+    private = user_api.get(f"/products/{submitted(user_api.signed_in.user).id}")
+
+    assert (public.status_code, private.status_code) == (200, 200)
+    assert set(private.json()) - set(public.json())  # the review fields
+    for response in (public, private):
+        assert_documented(response, "GET", "/products/{product_id}")
 
 
 def test_the_owner_sees_their_pending_product_with_its_status_and_email(user_api, quiet_storage):

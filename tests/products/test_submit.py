@@ -9,6 +9,7 @@ import pytest
 from ecommerce.uploads import ImageStatus
 from products.models import Product, ProductStatus
 from tests.accounts.forge import signed, valid_claims, with_payload
+from tests.support.openapi import served_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,17 @@ def test_prices_are_stored_exactly(user_api, quiet_storage, price, stored):
     response = user_api.post(URL, body(productPrice=price), format="json")
     assert response.status_code == 201
     assert Product.objects.get(pk=response.json()["productId"]).price == stored
+
+
+def test_the_schema_documents_the_price_as_a_json_number():
+    # Found by the fuzzer: documented as a decimal string, which the API refuses (400).
+    schema = served_schema()["components"]["schemas"]["ProductSubmitInputRequest"]
+    assert schema["properties"]["productPrice"] == {
+        "type": "number",
+        "format": "double",
+        "minimum": 0.01,
+        "maximum": 1000000.0,
+    }
 
 
 def test_description_may_be_empty_or_left_out(user_api, quiet_storage):

@@ -95,7 +95,9 @@ class SweepResult:
 # --- the guard ----------------------------------------------------------------------------
 
 
-def _transition(order_id: uuid.UUID, *, allowed: Iterable[str], to: str, reason: str) -> str | None:
+def _transition(
+    order_id: uuid.UUID | str, *, allowed: Iterable[str], to: str, reason: str
+) -> str | None:
     """Move the order to `to` if its status is one of `allowed`, and record the transition.
 
     Returns the status it left, or None when nothing changed (the order is elsewhere, e.g.
@@ -126,7 +128,7 @@ def _transition(order_id: uuid.UUID, *, allowed: Iterable[str], to: str, reason:
                 return current
 
 
-def _release_stock(order_id: uuid.UUID) -> None:
+def _release_stock(order_id: uuid.UUID | str) -> None:
     row = Order.objects.filter(pk=order_id).values("product_id", "quantity").first()
     if row and row["product_id"]:
         products.stock_release(product_id=row["product_id"], quantity=row["quantity"])

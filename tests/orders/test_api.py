@@ -212,7 +212,9 @@ def test_orders_pages_with_a_cursor(user_api, product):
     assert seen == [str(o.pk) for o in expected]
 
 
-@pytest.mark.parametrize("query", ["pageSize=0", "pageSize=101", "pageSize=x", "cursor=garbage"])
+@pytest.mark.parametrize(
+    "query", ["pageSize=0", "pageSize=101", "pageSize=x", "pageSize=", "cursor=garbage"]
+)
 def test_bad_paging_is_400(user_api, query):
     response = user_api.get(f"/orders?{query}")
     assert response.status_code == 400
@@ -292,3 +294,23 @@ def test_cancel_someone_elses_order_is_404_even_for_staff(make_user, staff_api, 
     assert staff_api.post(f"/orders/{order_id}/cancel").status_code == 404
     assert Order.objects.get(pk=order_id).status == "pending"
     assert stock(product) == 38
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_orders_by_status_with_their_history_inline(admin_client, buyer, product):
+    pending = services.order_place(user=buyer, product_id=product.id, quantity=2).order
+    cancelled = services.order_place(user=buyer, product_id=product.id, quantity=1).order
+    services.order_cancel(user=buyer, order_id=cancelled.pk)
+
+    listing = admin_client.get("/admin/orders/order/", {"status__exact": "pending"})
+    assert listing.status_code == 200
+    assert str(pending.pk) in listing.content.decode()
+    assert str(cancelled.pk) not in listing.content.decode()
+    assert admin_client.get("/admin/orders/order/", {"q": str(pending.pk)}).status_code == 200
+
+    page = admin_client.get(f"/admin/orders/order/{cancelled.pk}/change/").content.decode()
+    assert "cancelled by the customer" in page
+    assert "History" in page
+    assert admin_client.get("/admin/orders/order/add/").status_code == 403

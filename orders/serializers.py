@@ -83,16 +83,9 @@ class OrderOutput(serializers.Serializer):
     history = OrderTransitionOutput(source="transitions", many=True)
 
 
-class QueryIntegerField(serializers.IntegerField):
-    """An integer query parameter: `?pageSize=` is a 400, not the default (DRF's form
-    handling would read an empty value as "not given")."""
-
-    def get_value(self, dictionary):
-        return dictionary.get(self.field_name, serializers.empty)
-
-
 class OrderPageQuery(serializers.Serializer):
-    pageSize = QueryIntegerField(  # noqa: N815
+    # `?pageSize=` reads as not given (the default), as documented (allowEmptyValue).
+    pageSize = serializers.IntegerField(  # noqa: N815
         min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=selectors.DEFAULT_PAGE_SIZE
     )
     cursor = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -212,13 +212,19 @@ def test_orders_pages_with_a_cursor(user_api, product):
     assert seen == [str(o.pk) for o in expected]
 
 
-@pytest.mark.parametrize(
-    "query", ["pageSize=0", "pageSize=101", "pageSize=x", "pageSize=", "cursor=garbage"]
-)
+@pytest.mark.parametrize("query", ["pageSize=0", "pageSize=101", "pageSize=x", "cursor=garbage"])
 def test_bad_paging_is_400(user_api, query):
     response = user_api.get(f"/orders?{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_empty_paging_parameters_read_as_not_given(user_api, product):
+    me = user_api.signed_in.user
+    orders = [order_insert(user=me, product=product) for _ in range(21)]
+    page = user_api.get("/orders?pageSize=&cursor=").json()
+    assert len(page["orders"]) == 20  # the default page size
+    assert page["orders"][0]["orderId"] == str(max(orders, key=lambda o: (o.created_at, o.pk)).pk)
 
 
 def test_my_order_shows_its_full_history(user_api, product):

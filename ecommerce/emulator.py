@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
 
@@ -52,9 +52,8 @@ def start(
     url = f"http://{host}:{port}"
     env = {**os.environ, "MOTO_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ecommerce.moto_server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
         env=env,
-        cwd=Path(__file__).resolve().parent.parent,  # `-m ecommerce.moto_server` from anywhere
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal reaches the app, not the emulator
@@ -75,11 +74,16 @@ def main() -> None:
     args = parser.parse_args()
     process, url = start(args.host, args.port, log=sys.stdout)
     print(f"AWS emulator ready at {url}", flush=True)
-    try:
-        sys.exit(process.wait())
-    except KeyboardInterrupt:
+
+    def stop(signum, frame):
+        # moto runs in its own session: stopping this runner must stop it too.
         process.terminate()
         process.wait(10)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.exit(process.wait())
 
 
 if __name__ == "__main__":

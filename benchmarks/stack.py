@@ -13,6 +13,8 @@ from pathlib import Path
 import psycopg
 import requests
 
+from ecommerce import emulator
+
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "var" / "bench-logs"
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -99,19 +101,9 @@ class Stack:
             "MOTO_PORT": str(self.aws_port),
             **self.extra_env,
         }
-        self._spawn(
-            "emulator", [sys.executable, "-m", "ecommerce.emulator", "--port", str(self.aws_port)]
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{self.aws_port}/moto-api/", timeout=1)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        time.sleep(0.5)  # the emulator module configures Step Functions right after start
+        LOGS.mkdir(parents=True, exist_ok=True)
+        with open(LOGS / "emulator.log", "ab") as log:  # ready and configured on return
+            self.processes["emulator"], _ = emulator.start(port=self.aws_port, log=log)
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("bootstrap_aws")
 

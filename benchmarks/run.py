@@ -13,11 +13,17 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks.stack import ROOT, Stack
+import psycopg
+import requests
+
+from benchmarks.stack import ROOT, Stack, peak_rss_kib
 
 RESULTS = ROOT / "benchmarks" / "results"
 LUA = ROOT / "benchmarks" / "wrk" / "report.lua"
@@ -51,6 +57,81 @@ def wrk(url: str, *, seconds: int, connections: int = 8, env: dict | None = None
         "requests": data["requests"],
         "errors": errors,
         "statuses": data["statuses"],
+    }
+
+
+def signed_in_user(stack: Stack) -> tuple[str, int]:
+    """A real Cognito user on the stack's emulator: (ID token, local user id)."""
+    tag = uuid.uuid4().hex[:8]
+    identity = {
+        "email": f"bench-{tag}@example.com",
+        "fullName": f"Bench {tag}",
+        "password": "passw0rd-123",
+    }
+    base = stack.base_url
+    requests.post(f"{base}/auth/sign-up", json=identity, timeout=10).raise_for_status()
+    requests.post(
+        f"{base}/auth/confirm-sign-up",
+        timeout=10,
+        json={"fullName": identity["fullName"], "confirmationCode": "0"},
+    ).raise_for_status()
+    response = requests.post(
+        f"{base}/auth/sign-in",
+        timeout=10,
+        json={"email": identity["email"], "password": identity["password"]},
+    )
+    response.raise_for_status()
+    token = response.json()["tokens"]["IdToken"]
+    me = requests.get(f"{base}/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return token, me.json()["id"]
+
+
+def pipeline(stack: Stack, token: str, product_id: str, orders: int) -> dict:
+    """Place `orders` orders (8 at a time) with the worker and events running; measure how
+    long each took from placement to `shipping`, and the processes' peak memory."""
+
+    def place(_):
+        response = requests.post(
+            f"{stack.base_url}/orders/create-order",
+            json={"id": product_id, "quantity": 1},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        return response.json()["orderId"]
+
+    started = time.time()
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(place, range(orders)))
+    placed = time.time() - started
+    with psycopg.connect(stack.env["DATABASE_URL"]) as conn:
+        deadline = time.monotonic() + 600
+        while True:
+            done = conn.execute(
+                "SELECT count(*) FROM orders_order WHERE id = ANY(%s) AND status = 'shipping'",
+                [ids],
+            ).fetchone()[0]
+            if done == orders or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        rows = conn.execute(
+            "SELECT extract(epoch FROM t.at - o.created_at), extract(epoch FROM t.at), "
+            "extract(epoch FROM o.created_at) FROM orders_order o JOIN orders_ordertransition t "
+            "ON t.order_id = o.id AND t.to_status = 'shipping' WHERE o.id = ANY(%s)",
+            [ids],
+        ).fetchall()
+    delays = sorted(float(r[0]) for r in rows)
+    span = max(float(r[1]) for r in rows) - min(float(r[2]) for r in rows)
+    return {
+        "orders": orders,
+        "reached_shipping": len(rows),
+        "placement_seconds": round(placed, 2),
+        "orders_per_second": round(len(rows) / span, 2) if span else 0.0,
+        "delay_p50_s": round(statistics.median(delays), 2) if delays else None,
+        "delay_p99_s": round(delays[int(len(delays) * 0.99) - 1], 2) if delays else None,
+        "peak_rss_mib": {
+            name: round(peak_rss_kib(stack.processes[name].pid) / 1024, 1)
+            for name in ("web", "worker", "events")
+        },
     }
 
 
@@ -121,6 +202,42 @@ def main() -> int:
             "p50_ratio_large_to_small": ratio(large, small, "p50_ms"),
         }
 
+        # Order placement, without the worker (its queue just fills up).
+        product_id = seed(stack, 1_000)
+        stack.start_web()
+        token, user_id = signed_in_user(stack)
+        floor = wrk(f"{stack.base_url}/healthz", seconds=seconds)
+        bare = wrk(
+            f"{stack.base_url}/bench/reserve?product={product_id}&user={user_id}",
+            seconds=seconds,
+            env={"BENCH_METHOD": "POST"},
+        )
+        body = json.dumps({"id": product_id, "quantity": 1})
+        placed = wrk(
+            f"{stack.base_url}/orders/create-order",
+            seconds=seconds,
+            env={"BENCH_METHOD": "POST", "BENCH_BODY": body, "BENCH_AUTH": token},
+        )
+        figures["order_bare_transaction"] = {
+            **bare,
+            "ratio": ratio(bare, floor),
+            "target": "(baseline, about 0.2 of the floor)",
+        }
+        figures["order_placement"] = {
+            **placed,
+            "ratio": ratio(placed, bare),
+            "ratio_to_floor": ratio(placed, floor),
+            "target": "≥ 0.60 of the bare transaction",
+        }
+
+        # The pipeline: placement to shipping with one worker and one events consumer.
+        product_id = seed(stack, 1_000)
+        stack.purge_queues()  # the placement benchmark's orders are gone with the old table
+        stack.start_web()
+        token, _ = signed_in_user(stack)
+        stack.start_workers()
+        figures["pipeline"] = pipeline(stack, token, product_id, 50 if args.quick else 200)
+
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(table(results))
@@ -171,6 +288,26 @@ def table(results: dict) -> str:
                     f"{f[name]['p50_ms']} / {f[name]['p99_ms']}",
                 )
             )
+    if "pipeline" in f:
+        p = f["pipeline"]
+        rows.append(
+            (
+                "order pipeline: placed → shipping",
+                f"{p['orders_per_second']} orders/s",
+                "",
+                "",
+                f"delay p50 {p['delay_p50_s']} s / p99 {p['delay_p99_s']} s",
+            )
+        )
+        rows.append(
+            (
+                "peak RSS (MiB)",
+                ", ".join(f"{k} {v}" for k, v in p["peak_rss_mib"].items()),
+                "",
+                "",
+                "",
+            )
+        )
     lines = [
         f"Measured {results['started']} with `{results['command']}` on "
         f"{results['machine']['cpus']} cores, Python {results['machine']['python']}.",

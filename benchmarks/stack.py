@@ -99,6 +99,8 @@ class Stack:
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
             "MOTO_PORT": str(self.aws_port),
+            # The app's settings plus the benchmark-only endpoint (benchmarks/urls.py).
+            "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
             **self.extra_env,
         }
         LOGS.mkdir(parents=True, exist_ok=True)
@@ -173,8 +175,23 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
 
+    def purge_queues(self) -> None:
+        """Empty the Celery and events queues (earlier runs' messages would delay this one)."""
+        import boto3
+
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.env["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for queue in ("bench-celery", "bench-events"):
+            sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=queue)["QueueUrl"])
+
     def close(self) -> None:
-        for name in list(self.processes):
+        # Last started, first stopped: the emulator goes after the processes that use it.
+        for name in reversed(list(self.processes)):
             self.stop(name)
 
     def __enter__(self) -> Stack:

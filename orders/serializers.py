@@ -2,29 +2,12 @@
 
 from rest_framework import serializers
 
+from ecommerce.fields import StrictIntegerField, StrictUUIDField
 from orders import selectors
 from orders.models import OrderStatus
 
 MAX_QUANTITY = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A UUID as a JSON string only (DRF's would turn the integer 5 into a UUID)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: not "5", 5.0 or true."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class OrderCreateInput(serializers.Serializer):

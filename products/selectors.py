@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from ecommerce.errors import DomainError
+from ecommerce.pagination import InvalidCursor, aware_datetime, decode_cursor, encode_cursor
 from products.models import Product, ProductImage, ProductStatus
 from products.services import ProductNotFound
 
@@ -23,7 +20,7 @@ MAX_PAGE_SIZE = 200
 
 # API name → (model field, how a cursor value is read back from its JSON text).
 ORDERINGS = {
-    "createdAt": ("created_at", datetime.fromisoformat),
+    "createdAt": ("created_at", aware_datetime),
     "productPrice": ("price", Decimal),
     "productName": ("product_name", str),
 }
@@ -50,15 +47,6 @@ _PRIVATE_VALUES = [
     "image__status",
     "image__rejection_reason",
 ]
-
-
-class InvalidCursor(DomainError):
-    code = "invalid"
-
-    def __init__(self):
-        super().__init__(
-            "Invalid input.", extra={"fields": {"cursor": ["Invalid or expired cursor."]}}
-        )
 
 
 @dataclass(frozen=True)
@@ -103,23 +91,15 @@ def _encode_cursor(ordering: str, row: dict) -> str:
     field, _ = ORDERINGS[ordering.lstrip("-")]
     value = row[field]
     text = value.isoformat() if isinstance(value, datetime) else str(value)
-    raw = json.dumps([ordering, text, str(row["id"])], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor(ordering, text, row["id"])
 
 
 def _decode_cursor(ordering: str, cursor: str) -> tuple[object, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_ordering, text, last_id = json.loads(raw)
-        if cursor_ordering != ordering:
-            raise ValueError("the cursor belongs to another ordering")
-        _, parse = ORDERINGS[ordering.lstrip("-")]
-        value = parse(text)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value, uuid.UUID(last_id)
-    except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError):
-        raise InvalidCursor() from None
+    _, parse = ORDERINGS[ordering.lstrip("-")]
+    cursor_ordering, value, last_id = decode_cursor(cursor, str, parse, uuid.UUID)
+    if cursor_ordering != ordering:
+        raise InvalidCursor()  # a cursor of another ordering
+    return value, last_id
 
 
 def _page(

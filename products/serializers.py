@@ -4,30 +4,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from ecommerce.fields import StrictCharField
+from ecommerce.fields import StrictCharField, StrictDecimalField, StrictIntegerField
 from ecommerce.uploads import ImageUploadInput
 from products import selectors
 
 MAX_PRICE = Decimal("1000000.00")
 MAX_QUANTITY = 1_000_000
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: not "5", 5.0 or true."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictDecimalField(serializers.DecimalField):
-    """A JSON number only: not "9.99" or true."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class ProductSubmitInput(ImageUploadInput):

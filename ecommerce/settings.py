@@ -206,6 +206,9 @@ else:
     _default_broker = "sqs://"
     _celery_queue_url = f"https://sqs.{AWS_REGION}.amazonaws.com/{AWS_ACCOUNT_ID}/{_celery_queue}"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_default_broker)
+if CELERY_BROKER_URL.startswith("sqs://"):
+    # kombu's SQS transport, fixed so that a failed poll does not kill the worker.
+    CELERY_BROKER_TRANSPORT = "ecommerce.celery_sqs:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "region": AWS_REGION,
     "is_secure": not AWS_ENDPOINT_URL.startswith("http://"),

@@ -297,6 +297,16 @@ if ORDER_RETRY_BACKOFF_MAX_SECONDS >= SQS_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
         "ORDER_RETRY_BACKOFF_MAX_SECONDS must be below SQS_VISIBILITY_TIMEOUT"
     )
+# An order email claimed but not yet going out this long is taken over by the next delivery
+# (its sender died in between). Redeliveries come after the queues' visibility timeouts.
+ORDER_EMAIL_CLAIM_SECONDS = env.int("ORDER_EMAIL_CLAIM_SECONDS", default=10)
+_shortest_redelivery = min(SQS_VISIBILITY_TIMEOUT, EVENTS_VISIBILITY_TIMEOUT)
+if _shortest_redelivery <= ORDER_EMAIL_CLAIM_SECONDS:
+    # Otherwise a redelivery would find the dead sender's claim still fresh and skip it.
+    raise ImproperlyConfigured(
+        "ORDER_EMAIL_CLAIM_SECONDS must be below SQS_VISIBILITY_TIMEOUT and "
+        "EVENTS_VISIBILITY_TIMEOUT"
+    )
 CELERY_BEAT_SCHEDULE["orders-sweep"] = {
     "task": "orders.tasks.order_sweep",
     "schedule": float(ORDER_SWEEP_INTERVAL_SECONDS),

@@ -90,13 +90,17 @@ class EmailKind(models.TextChoices):
 
 class OrderEmail(models.Model):
     """The claim on one email per order and kind: inserted before sending (the unique
-    constraint makes the claim exclusive), then completed with the SES message id."""
+    constraint makes the claim exclusive), marked `sent_at` as the request goes out, then
+    completed with the SES message id. A claim never marked belongs to a sender that died
+    before sending: the next delivery takes it over (orders.services._email_claim)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=12, choices=EmailKind.choices)
-    # Empty while sending, or for good when the process died mid-send (never resent).
+    # Empty while sending; for good when the outcome is unknown (sent_at set: never resent).
     ses_message_id = models.CharField(max_length=100, blank=True)
+    # When the claim was taken (or taken over: orders.services._email_claim).
     created_at = models.DateTimeField(default=timezone.now)
+    # When the request to SES went out; null: claimed, not sent (yet).
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -137,7 +137,11 @@ def _release_stock(order_id: uuid.UUID | str) -> None:
 def _enqueue(task, *args: str) -> None:
     """Send a task once the current transaction commits. An enqueue that fails (SQS down)
     is logged, not raised: the order is committed and the sweeper finds it."""
-    transaction.on_commit(partial(task.delay, *args), robust=True)
+    send = partial(task.delay, *args)
+    # Django 5.2 logs a failed robust callback by its __qualname__, which a partial lacks:
+    # the AttributeError escaped as a 500 for a committed order (Django ticket #36487).
+    send.__qualname__ = f"{task.name}.delay"
+    transaction.on_commit(send, robust=True)
 
 
 # --- placing ------------------------------------------------------------------------------
@@ -406,13 +410,51 @@ def _surely_not_sent(exc: aws.AwsUnavailable) -> bool:
     return isinstance(exc.__cause__, ClientError | EndpointConnectionError | ConnectTimeoutError)
 
 
+def _email_claim(order: Order, kind: str) -> OrderEmail | None:
+    """This call's claim on the (order, kind) email: a new one, or one whose sender died
+    before its request went out (still unsent ORDER_EMAIL_CLAIM_SECONDS later). None when
+    the email went out (or its outcome is unknown) or a live sender holds the claim.
+
+    The claim's `created_at` is its token: taking a claim over changes it, and a sender
+    only marks its request as going out while the token is still its own, so two senders
+    can never both send.
+    """
+    try:
+        with transaction.atomic():
+            return OrderEmail.objects.create(order=order, kind=kind)
+    except IntegrityError:
+        pass
+    now = timezone.now()
+    stale = (
+        OrderEmail.objects.filter(order=order, kind=kind, ses_message_id="", sent_at=None)
+        .filter(created_at__lt=now - timedelta(seconds=settings.ORDER_EMAIL_CLAIM_SECONDS))
+        .first()
+    )
+    if stale is None:
+        return None
+    taken = OrderEmail.objects.filter(
+        pk=stale.pk, sent_at=None, created_at=stale.created_at
+    ).update(created_at=now)
+    if not taken:
+        return None
+    logger.warning(
+        "order email claim taken over: its sender stopped before sending",
+        extra={"order_id": str(order.id), "kind": kind},
+    )
+    stale.created_at = now
+    return stale
+
+
 def order_email_send(*, order_id: uuid.UUID | str, kind: str) -> str | None:
     """Send the order's `kind` email at most once; returns the SES message id, or None when
     this call sent nothing (already sent or being sent, or the order is not in its status).
 
-    The (order, kind) row is claimed in its own transaction before sending. An SES outage
-    releases the claim and raises AwsUnavailable (retry); a refusal (e.g. an address SES
-    will not mail) is logged and not retried: the order goes on without the email.
+    The (order, kind) row is claimed in its own transaction before sending, and marked
+    (`sent_at`) just before the request goes out. A sender that died between the two never
+    sent: a later delivery takes its claim over (`_email_claim`). From the mark on, the
+    email is not sent again, even if the process dies before recording the SES message id.
+    An SES outage releases the claim and raises AwsUnavailable (retry); a refusal (e.g. an
+    address SES will not mail) is logged and not retried: the order goes on without it.
     """
     order = Order.objects.select_related("user").filter(pk=order_id).first()
     if order is None or order.status != _EMAIL_STATUS[kind]:
@@ -420,27 +462,29 @@ def order_email_send(*, order_id: uuid.UUID | str, kind: str) -> str | None:
     if not order.user.email:
         logger.warning("order email skipped: no address", extra={"order_id": str(order.id)})
         return None
-    try:
-        with transaction.atomic():
-            OrderEmail.objects.create(order=order, kind=kind)
-    except IntegrityError:
+    # A process's first SES client takes about 100 ms to build: not between claim and send.
+    aws.client("ses")
+    claim = _email_claim(order, kind)
+    if claim is None:
         return None
-    claim = OrderEmail.objects.filter(order=order, kind=kind, ses_message_id="")
+    mine = OrderEmail.objects.filter(pk=claim.pk, created_at=claim.created_at)
     subject, body = _email_text(order, kind)
     log = {"order_id": str(order.id), "kind": kind}
+    if not mine.filter(sent_at=None).update(sent_at=timezone.now()):
+        return None  # taken over while this call stalled
     try:
         message_id = send_email(to=order.user.email, subject=subject, body=body)
     except aws.AwsUnavailable as exc:
         if not _surely_not_sent(exc):
             logger.error("order email outcome unknown; it is not sent again", extra=log)
             return None
-        claim.delete()
+        mine.delete()
         raise
     except ClientError:
-        claim.delete()
+        mine.delete()
         logger.exception("SES refused the order email", extra=log)
         return None
-    claim.update(ses_message_id=message_id, sent_at=timezone.now())
+    mine.update(ses_message_id=message_id)
     return message_id
 
 

@@ -4,14 +4,18 @@ These run in-process; the real worker and events consumer are exercised in test_
 """
 
 import json
+import logging
 import threading
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from ecommerce import aws
 from ecommerce.events import dispatch
@@ -190,6 +194,25 @@ def test_concurrent_requests_with_one_key_place_one_order(product, celery_worker
     assert Order.objects.count() == 1
     assert stock(product) == 38
     wait_for(lambda: orders_settled([results[0].order.pk]), timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_enqueue_is_logged_and_the_order_stands(product, monkeypatch, caplog):
+    """SQS down at commit: the order is placed (the sweeper finds it), no error escapes.
+    Django 5.2 logged a failed robust on-commit callback by its __qualname__, which the
+    partial lacked: the AttributeError became a 500 for a committed order."""
+    buyer = buyer_make()
+
+    def sqs_down(*args, **kwargs):
+        raise OperationalError("Could not connect to the endpoint URL")
+
+    monkeypatch.setattr(tasks.order_process, "delay", sqs_down)
+    with caplog.at_level(logging.ERROR, logger="django.db.backends.base"):
+        order = place(buyer, product, 2)
+
+    assert Order.objects.get(pk=order.pk).status == "pending"
+    assert stock(product) == 38
+    assert "orders.tasks.order_process.delay" in caplog.text
 
 
 # --- processing (what the worker runs) -----------------------------------------------------
@@ -377,6 +400,64 @@ def test_concurrent_senders_send_one_email(product, emulator_url):
     [message_id] = [s for s in sent if s]
     assert sent.count(None) == 4
     assert [m["id"] for m in emails(emulator_url, buyer)] == [message_id]
+
+
+def claim_insert(order, *, age_seconds: float, sent: bool = False) -> OrderEmail:
+    """The confirmation claim a sender left behind `age_seconds` ago (`sent`: its request
+    went out, outcome unknown)."""
+    at = timezone.now() - timedelta(seconds=age_seconds)
+    return OrderEmail.objects.create(
+        order=order, kind=EmailKind.CONFIRMATION, created_at=at, sent_at=at if sent else None
+    )
+
+
+def test_a_claim_whose_sender_died_before_sending_is_taken_over_and_sent_once(
+    buyer, product, emulator_url, settings
+):
+    order = processing_order(buyer, product)
+    claim_insert(order, age_seconds=settings.ORDER_EMAIL_CLAIM_SECONDS + 1)
+
+    message_id = services.order_email_send(order_id=order.pk, kind=EmailKind.CONFIRMATION)
+
+    assert message_id
+    assert [m["id"] for m in emails(emulator_url, buyer)] == [message_id]
+    email = OrderEmail.objects.get(order=order)
+    assert email.ses_message_id == message_id and email.sent_at is not None
+    assert services.order_email_send(order_id=order.pk, kind=EmailKind.CONFIRMATION) is None
+    assert len(emails(emulator_url, buyer)) == 1
+
+
+def test_a_fresh_claim_is_left_to_its_sender(buyer, product, emulator_url):
+    order = processing_order(buyer, product)
+    claim_insert(order, age_seconds=0)
+
+    assert services.order_email_send(order_id=order.pk, kind=EmailKind.CONFIRMATION) is None
+    assert emails(emulator_url, buyer) == []
+
+
+def test_an_email_whose_request_went_out_is_never_sent_again(buyer, product, emulator_url):
+    order = processing_order(buyer, product)
+    claim_insert(order, age_seconds=3600, sent=True)  # the outcome is unknown
+
+    assert services.order_email_send(order_id=order.pk, kind=EmailKind.CONFIRMATION) is None
+    assert emails(emulator_url, buyer) == []
+
+
+def test_a_sender_whose_claim_was_taken_over_meanwhile_does_not_send(
+    buyer, product, emulator_url, monkeypatch
+):
+    order = processing_order(buyer, product)
+    render = services._email_text
+
+    def stall_then_render(*args):
+        # While this sender stalls between claim and send, another takes the claim over.
+        OrderEmail.objects.filter(order=order).update(created_at=timezone.now())
+        return render(*args)
+
+    monkeypatch.setattr(services, "_email_text", stall_then_render)
+    assert services.order_email_send(order_id=order.pk, kind=EmailKind.CONFIRMATION) is None
+    assert emails(emulator_url, buyer) == []
+    assert OrderEmail.objects.get(order=order).sent_at is None  # the taker's to send
 
 
 def test_an_email_is_only_sent_in_its_status(buyer, product, emulator_url):

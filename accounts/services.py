@@ -6,6 +6,7 @@ import logging
 import re
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,7 +31,28 @@ def _error_code(exc: ClientError) -> str:
 
 
 def _cognito(operation: str, **kwargs) -> dict:
-    """Call Cognito; outages become AwsUnavailable (503), other errors stay ClientError."""
+    """Call Cognito; outages become AwsUnavailable (503), other errors stay ClientError.
+
+    A pool or app client Cognito does not know (ResourceNotFoundException) may have been
+    replaced by bootstrap_aws since this process read the ids: they are read again from
+    SSM and, if they changed, the call is made once more with the new ones.
+    """
+    try:
+        return _cognito_call(operation, kwargs)
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceNotFoundException":
+            raise
+        old = dict(zip(("UserPoolId", "ClientId"), aws.cognito_ids(), strict=True))
+        if not aws.cognito_ids_reread(settings.JWKS_MIN_REFETCH_SECONDS):
+            raise
+        new = dict(zip(("UserPoolId", "ClientId"), aws.cognito_ids(), strict=True))
+        for key in old:
+            if kwargs.get(key) == old[key]:
+                kwargs[key] = new[key]
+        return _cognito_call(operation, kwargs)
+
+
+def _cognito_call(operation: str, kwargs: dict) -> dict:
     try:
         return getattr(aws.client("cognito-idp"), operation)(**kwargs)
     except BotoCoreError as exc:

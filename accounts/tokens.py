@@ -101,7 +101,32 @@ keys = _KeyCache()
 
 
 def verify(token: str) -> VerifiedToken:
-    """Check signature (RS256 only), issuer, expiry, token_use and audience/client."""
+    """Check signature (RS256 only), issuer, expiry, token_use and audience/client.
+
+    A token of another pool is checked once more after re-reading the pool's ids from SSM
+    (at most once per JWKS_MIN_REFETCH_SECONDS): bootstrap_aws may have replaced the pool
+    while this process ran.
+    """
+    try:
+        return _verify(token)
+    except InvalidToken:
+        if not _names_another_issuer(token) or not aws.cognito_ids_reread(
+            settings.JWKS_MIN_REFETCH_SECONDS
+        ):
+            raise
+    return _verify(token)
+
+
+def _names_another_issuer(token: str) -> bool:
+    """The token's (unverified) `iss` is not our pool's: a replaced pool, or a forgery."""
+    try:
+        claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        return False
+    return isinstance(claimed, str) and claimed != issuer()
+
+
+def _verify(token: str) -> VerifiedToken:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:

@@ -7,7 +7,9 @@ Region, endpoint, retries and timeouts are configured here once. Clients are cac
 from __future__ import annotations
 
 import functools
+import logging
 import threading
+import time
 
 import boto3
 from botocore.config import Config
@@ -15,6 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from ecommerce.names import Names
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _clients: dict[tuple, object] = {}
@@ -62,8 +66,10 @@ def client(service: str):
 
 def reset_clients() -> None:
     """Forget cached clients and looked-up ids (tests that move the endpoint use it)."""
+    global _ids_reread_at
     with _lock:
         _clients.clear()
+        _ids_reread_at = 0.0
     ssm_parameter.cache_clear()
 
 
@@ -125,6 +131,30 @@ def cognito_ids() -> tuple[str, str]:
     pool = settings.COGNITO_USER_POOL_ID or ssm_parameter(names().parameter("cognito/user-pool-id"))
     app = settings.COGNITO_CLIENT_ID or ssm_parameter(names().parameter("cognito/client-id"))
     return pool, app
+
+
+_ids_reread_at = 0.0
+
+
+def cognito_ids_reread(min_interval: float = 0.0) -> bool:
+    """Read the Cognito ids from SSM again: bootstrap_aws may have replaced the pool while
+    this process ran (they are cached per process). Returns whether they changed. Does
+    nothing (False) if the last re-read is less than `min_interval` seconds old, so that
+    requests cannot make a process hammer SSM. Raises AwsUnavailable when SSM is down."""
+    global _ids_reread_at
+    with _lock:
+        now = time.monotonic()
+        if _ids_reread_at and now - _ids_reread_at < min_interval:
+            return False
+        _ids_reread_at = now
+    before = cognito_ids()
+    ssm_parameter.cache_clear()
+    after = cognito_ids()
+    if after != before:
+        logger.warning(
+            "the Cognito pool changed (SSM): using the new ids", extra={"pool": after[0]}
+        )
+    return after != before
 
 
 def public_object_url(bucket: str, key: str) -> str:

@@ -69,7 +69,7 @@ def test_the_worker_survives_an_sqs_outage_and_consumes_again_after_it():
             echo_to_queue.apply_async(args=[probe, "back"], connection=connection)
         received = wait_for(
             lambda: sqs.receive_message(QueueUrl=probe, WaitTimeSeconds=1).get("Messages"),
-            timeout=40,
+            timeout=90,  # the worker may be between reconnection attempts
             message="the worker to run a task after the outage",
         )
         assert [m["Body"] for m in received] == ["back"]

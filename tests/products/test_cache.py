@@ -64,6 +64,22 @@ def test_stock_changes_are_visible_on_the_next_request(api):
     assert quantities(listing(api)[0]) == {str(product.id): 4}
 
 
+def test_a_newer_version_replaces_the_page_instead_of_piling_up_beside_it(api):
+    """Every order placed bumps the version: with the version in the cache key, each
+    query's pages of every older version stayed in the (per-process) cache until it was
+    full, and the web processes grew steadily under order traffic (the soak scenario)."""
+    from django.core.cache import caches
+
+    product = product_make(quantity=50)
+    for left in range(50, 45, -1):
+        for params in ({"pageSize": 10}, {"category": "Clothes"}):
+            listing(api, **params)
+        assert quantities(listing(api, pageSize=10)[0]) == {str(product.id): left}
+        services.stock_reserve(product_id=product.id, quantity=1)
+
+    assert len(caches["catalogue"]._cache) == 2  # one page per query, the latest version
+
+
 def test_a_change_committed_by_another_connection_is_visible_on_the_next_request(api):
     product = product_make(quantity=5)
     assert quantities(listing(api)[0]) == {str(product.id): 5}

@@ -63,14 +63,22 @@ class ReliabilityStack(Stack):
     whole process group: the Celery worker has prefork children), and restarting the
     emulator on its port."""
 
-    def __init__(self, env: dict | None = None):
-        super().__init__(database="reliability", env=env)
+    # Settings given on the command line (--env KEY=VALUE), over each scenario's own.
+    overrides: dict[str, str] = {}
 
-    def start_all(self) -> None:
-        self.start_aws_and_database()
-        self.start_web()
-        self.start_workers()
-        self.start_beat()
+    def __init__(self, env: dict | None = None):
+        super().__init__(database="reliability", env={**(env or {}), **self.overrides})
+
+    def __enter__(self) -> ReliabilityStack:
+        try:  # Stack's __exit__ does not run when __enter__ fails: clean up here
+            self.start_aws_and_database()
+            self.start_web()
+            self.start_workers()
+            self.start_beat()
+        except BaseException:
+            self.close()
+            raise
+        return self
 
     def start_beat(self) -> None:
         self._spawn(
@@ -100,6 +108,36 @@ class ReliabilityStack(Stack):
     def restart(self, name: str, argv: list[str]) -> None:
         self._spawn(name, argv)
 
+    def supervise(self, names: tuple[str, ...]) -> None:
+        """Restart any of `names` that exits, as a process manager would in production
+        (every exit is recorded in `self.exits`)."""
+        self.exits: list[dict] = []
+        self._supervising = threading.Event()
+        started = time.monotonic()
+
+        def watch() -> None:
+            while not self._supervising.wait(0.5):
+                for name in names:
+                    process = self.processes.get(name)
+                    if process is not None and process.poll() is not None:
+                        self.exits.append(
+                            {
+                                "process": name,
+                                "code": process.returncode,
+                                "at_s": round(time.monotonic() - started, 1),
+                            }
+                        )
+                        self.restart(name, list(process.args))
+
+        self._supervisor = threading.Thread(target=watch, daemon=True)
+        self._supervisor.start()
+
+    def stop_supervising(self) -> None:
+        if getattr(self, "_supervisor", None):
+            self._supervising.set()
+            self._supervisor.join()
+            self._supervisor = None
+
     def stop_emulator(self) -> None:
         self.stop("emulator")
 
@@ -113,8 +151,11 @@ class ReliabilityStack(Stack):
         return time.monotonic() - started
 
     def close(self) -> None:
+        self.stop_supervising()
         processes = dict(self.processes)
-        super().close()
+        # Last started first (restarted ones too), and the emulator after all its users.
+        for name in [*reversed([n for n in processes if n != "emulator"]), "emulator"]:
+            self.stop(name)
         for process in processes.values():  # leftovers of a group (prefork children)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
@@ -353,6 +394,42 @@ def shipping_transitions(stack: ReliabilityStack, order_ids: list[str]) -> Count
     return Counter(n for _, n in rows)
 
 
+def run_paced(rate: float, job, *, count: int | None = None, stop=None, workers: int = 16):
+    """Start job(i) at `rate` per second (open loop: on schedule, whatever the answers take)
+    until `count` jobs were started or `stop` is set; returns when every job finished."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    started = time.monotonic()
+    i = 0
+    try:
+        while (count is None or i < count) and not (stop is not None and stop.is_set()):
+            pool.submit(job, i)
+            i += 1
+            delay = started + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+    finally:
+        pool.shutdown(wait=True)
+    return i
+
+
+def placed_to_shipping(stack: ReliabilityStack, order_ids: list[str]) -> dict:
+    """Seconds from placement to the transition into shipping, per order."""
+    rows = stack.query(
+        "SELECT extract(epoch FROM t.at - o.created_at) FROM orders_order o"
+        " JOIN orders_ordertransition t ON t.order_id = o.id AND t.to_status = 'shipping'"
+        " WHERE o.id = ANY(%s::uuid[])",
+        (order_ids,),
+    )
+    seconds = sorted(float(s) for (s,) in rows)
+    if not seconds:
+        return {}
+    return {
+        "p50_s": round(seconds[len(seconds) // 2], 1),
+        "max_s": round(seconds[-1], 1),
+        "over_15_s": sum(1 for s in seconds if s > 15),
+    }
+
+
 def stock_of(stack: ReliabilityStack, product_id: str) -> int:
     return stack.query("SELECT quantity FROM products_product WHERE id = %s", (product_id,))[0][0]
 
@@ -368,9 +445,6 @@ def oversell(args) -> dict:
     buyers, stock = (100, 25) if args.quick else (200, 50)
     figures: dict = {"buyers": buyers, "stock": stock}
     with ReliabilityStack() as stack:
-        stack.start_web()
-        stack.start_workers()
-        stack.start_beat()
         [product] = stack.seed(1, stock)
         users = stack.make_users(buyers)
         barrier = threading.Barrier(buyers)
@@ -441,27 +515,24 @@ def faults(args) -> dict:
     rng = random.Random(args.seed)
     figures: dict = {"orders": count, "kills_planned": kills, "seed": args.seed}
     with ReliabilityStack(env=FAULTS_ENV) as stack:
-        stack.start_web()
-        stack.start_workers()
-        stack.start_beat()
         [product] = stack.seed(1, 1_000_000)
         users = stack.make_users(users_count)
         answers: list[dict] = []
         lock = threading.Lock()
         kill_log: list[dict] = []
-        t0 = time.monotonic()
+        rate = 6.0  # orders per second: a burst of count / rate seconds
+        burst = count / rate
+        # Random moments within the burst (and a little after: orders are still in flight).
+        moments = sorted(rng.uniform(1.0, burst + 3.0) for _ in range(kills))
 
-        def placer(k: int) -> None:
-            # 10 placers, each one order every ~1.2 s: a burst of about 12 s.
-            for i in range(k, count, 10):
-                answer = place(stack, users[i % len(users)], product)
-                with lock:
-                    answers.append(answer)
-                time.sleep(rng.uniform(0.6, 1.8))
+        def one(i: int) -> None:
+            answer = place(stack, users[i % len(users)], product)
+            with lock:
+                answers.append(answer)
 
         def killer() -> None:
-            for _ in range(kills):
-                time.sleep(rng.uniform(1.0, 4.0))
+            for moment in moments:
+                time.sleep(max(0.0, t0 + moment - time.monotonic()))
                 targets = rng.choice([["worker"], ["events"], ["worker", "events"]])
                 statuses = dict(
                     stack.query("SELECT status, count(*) FROM orders_order GROUP BY status")
@@ -480,12 +551,10 @@ def faults(args) -> dict:
                 for name, argv in argvs.items():
                     stack.restart(name, argv)
 
-        placers = [threading.Thread(target=placer, args=(k,)) for k in range(10)]
         killer_thread = threading.Thread(target=killer)
-        for thread in [*placers, killer_thread]:
-            thread.start()
-        for thread in placers:
-            thread.join()
+        t0 = time.monotonic()
+        killer_thread.start()
+        run_paced(rate, one, count=count)
         figures["placement_seconds"] = round(time.monotonic() - t0, 1)
         killer_thread.join()
         figures["kills"] = kill_log
@@ -500,6 +569,7 @@ def faults(args) -> dict:
         figures["swept_orders"] = stack.query(
             "SELECT count(*) FROM orders_order WHERE attempts > 1"
         )[0][0]
+        figures["placed_to_shipping"] = placed_to_shipping(stack, order_ids)
         figures["email_claims_without_message_id"] = stack.query(
             "SELECT count(*) FROM orders_orderemail WHERE ses_message_id = ''"
         )[0][0]
@@ -514,6 +584,11 @@ def faults(args) -> dict:
         and emails["total"] == 2 * count
         and emails["duplicates"] == 0,
         "kills_happened": len(kill_log) == kills,
+        "kills_hit_orders_in_flight": any(
+            k["orders_by_status_at_kill"].get("pending", 0)
+            + k["orders_by_status_at_kill"].get("processing", 0)
+            for k in kill_log
+        ),
     }
     return {"figures": figures, "checks": checks, "settings": FAULTS_ENV}
 
@@ -537,16 +612,15 @@ def outage(args) -> dict:
     terminal state (shipping, or failed with its stock released); stock + the quantity of
     live (not failed, not cancelled) orders == the initial stock; every order in the database
     was answered 201 (or its request got no answer); no 5xx but 503, and every request got
-    an answer. Also measured, not checked: what the API answers for a new sign-up and an
-    old user's sign-in after the restart (the emulator's Cognito pool is new)."""
+    an answer; orders were accepted before and after. A process that exits is restarted at
+    once, as a process manager would, and reported (`process_exits_restarted`). Also
+    measured, not checked: what the API answers after the restart for an old token, a new
+    sign-up and an old user's sign-in (the emulator's Cognito pool is new and empty)."""
     before, down, after = (4, 6, 4) if args.quick else (5, 10, 5)
     stock, users_count, rate = 500, 20, 8.0
     figures: dict = {"phases_s": {"before": before, "down": down, "after": after}}
     figures["rate_per_s"] = rate
     with ReliabilityStack(env=OUTAGE_ENV) as stack:
-        stack.start_web()
-        stack.start_workers()
-        stack.start_beat()
         [product] = stack.seed(1, stock)
         users = stack.make_users(users_count)
         # Every web process verifies tokens (JWKS and pool ids cached per process).
@@ -557,29 +631,21 @@ def outage(args) -> dict:
             for i in range(20)
         )
         figures["warm_up_answers"] = dict(warm)
+        stack.supervise(("web", "worker", "events", "beat"))
 
         phase = {"name": "before"}
         answers: list[dict] = []
         lock = threading.Lock()
         stop = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=16)
 
-        def one(i: int, phase_name: str) -> None:
+        def one(i: int) -> None:
+            phase_name = phase["name"]
             answer = place(stack, users[i % users_count], product, timeout=60)
             answer["phase"] = phase_name
             with lock:
                 answers.append(answer)
 
-        def pacer() -> None:
-            i, start = 0, time.monotonic()
-            while not stop.is_set():
-                pool.submit(one, i, phase["name"])
-                i += 1
-                delay = start + i / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-
-        pacer_thread = threading.Thread(target=pacer)
+        pacer_thread = threading.Thread(target=run_paced, args=(rate, one), kwargs={"stop": stop})
         t0 = time.monotonic()
         pacer_thread.start()
         time.sleep(before)
@@ -593,7 +659,6 @@ def outage(args) -> dict:
         time.sleep(after)
         stop.set()
         pacer_thread.join()
-        pool.shutdown(wait=True)
         figures["placing_s"] = round(time.monotonic() - t0, 1)
 
         by_phase: dict = defaultdict(Counter)
@@ -607,8 +672,11 @@ def outage(args) -> dict:
 
         # After the restart: Cognito is a new, empty pool; the web processes cached the
         # old pool's ids (SSM) and keys. What do sign-up and sign-in answer now?
+        extra = place(stack, users[0], product)
+        if extra["status"] == 201:
+            accepted.append(str(extra["body"]["orderId"]))
         figures["after_restart"] = {
-            "old_token_create_order": place(stack, users[0], product)["status"],
+            "old_token_create_order": extra["status"],
             "new_sign_up": call(
                 "POST",
                 f"{stack.base_url}/auth/sign-up",
@@ -624,10 +692,6 @@ def outage(args) -> dict:
                 json={"fullName": users[1]["fullName"], "password": users[1]["password"]},
             )["status"],
         }
-        extra = place(stack, users[0], product)
-        if extra["status"] == 201:
-            accepted.append(str(extra["body"]["orderId"]))
-
         figures["accepted"] = len(accepted)
         figures["to_terminal"] = wait_for_shipping(stack, accepted, 240)
         rows = stack.query(
@@ -638,6 +702,7 @@ def outage(args) -> dict:
         final_stock = stock_of(stack, product)
         figures["stock"] = {"initial": stock, "final": final_stock, "live_order_quantity": live}
         figures["orders_in_db"] = len(rows)
+        figures["process_exits_restarted"] = stack.exits
         unanswered = {str(i) for i, *_ in rows} - set(accepted)
         figures["orders_in_db_not_answered_201"] = len(unanswered)
         figures["swept_orders"] = sum(1 for *_, attempts in rows if attempts > 1)
@@ -652,7 +717,6 @@ def outage(args) -> dict:
             )
         )
 
-    statuses = Counter(a["status"] for a in answers)
     no_answer = [a for a in answers if a["status"] == 0]
     bad_5xx = [a for a in answers if a["status"] >= 500 and a["status"] != 503]
     # An order the client never heard of is fine only if its request got no answer.
@@ -666,7 +730,9 @@ def outage(args) -> dict:
         "no_order_unaccounted": unanswered_ok,
         "no_5xx_but_503": not bad_5xx,
         "every_request_answered": not no_answer,
-        "some_accepted_before_and_after": statuses[201] > 0,
+        "accepted_before_and_after": all(
+            by_phase[phase]["201"] > 0 for phase in ("before", "after")
+        ),
     }
     return {"figures": figures, "checks": checks, "settings": OUTAGE_ENV}
 
@@ -700,18 +766,17 @@ def soak(args) -> dict:
     requests sent); memory flat: for each process group, the average RSS in the last
     window is at most 10% or 5 MiB (whichever is larger) above the average in the baseline
     window; windows are the second and the last minute (runs of 3 minutes or more),
-    otherwise the second and the last third of the run. Every order placed also ships."""
+    otherwise the second and the last third of the run. Every order placed also ships; no
+    process exited."""
     minutes = 1 if args.quick else args.minutes
     duration = minutes * 60
     rate = 20.0
     sample_every = 10
     figures: dict = {"minutes": minutes, "rate_per_s": rate, "mix_per_s": dict(SOAK_MIX)}
     with ReliabilityStack(env=SOAK_ENV) as stack:
-        stack.start_web()
-        stack.start_workers()
-        stack.start_beat()
         products = stack.seed(500, 1_000_000)
         users = stack.make_users(20)
+        stack.supervise(("web", "worker", "events", "beat"))  # here: to notice any exit
         for i, user in enumerate(users):
             user["address"] = f"10.1.{i // 200}.{i % 200 + 1}"
         rng = random.Random(args.seed)
@@ -795,19 +860,21 @@ def soak(args) -> dict:
         samples: list[dict] = []
         stop = threading.Event()
 
+        def sample() -> None:
+            samples.append(
+                {
+                    "t_s": round(time.monotonic() - t0, 1),
+                    **{
+                        name: rss_kib(stack.processes[name].pid)
+                        for name in ("web", "worker", "events", "emulator")
+                    },
+                }
+            )
+
         def sampler() -> None:
-            while True:
-                samples.append(
-                    {
-                        "t_s": round(time.monotonic() - t0, 1),
-                        "web": rss_kib(stack.processes["web"].pid),
-                        "worker": rss_kib(stack.processes["worker"].pid),
-                        "events": rss_kib(stack.processes["events"].pid),
-                        "emulator": rss_kib(stack.processes["emulator"].pid),
-                    }
-                )
-                if stop.wait(sample_every):
-                    return
+            sample()
+            while not stop.wait(sample_every):
+                sample()
 
         pool = ThreadPoolExecutor(max_workers=24)
         t0 = time.monotonic()
@@ -834,6 +901,7 @@ def soak(args) -> dict:
         elapsed = time.monotonic() - t0
         stop.set()
         sampler_thread.join()
+        sample()  # the end of the run
 
         figures["requests"] = len(results)
         figures["achieved_rate_per_s"] = round(len(results) / elapsed, 2)
@@ -855,6 +923,7 @@ def soak(args) -> dict:
         ]
         figures["placed_orders"] = len(placed)
         figures["orders_to_shipping"] = wait_for_shipping(stack, placed, 120)
+        figures["process_exits"] = stack.exits
 
     figures["rss_samples_kib"] = samples
     window = 60 if minutes >= 3 else duration / 3
@@ -882,6 +951,7 @@ def soak(args) -> dict:
         "no_errors": figures["errors"] == 0,
         "rate_held": figures["requests"] >= 0.95 * total,
         "memory_flat": flat,
+        "no_process_exited": not figures["process_exits"],
         "every_order_shipped": figures["orders_to_shipping"]["statuses"]
         == ({"shipping": len(placed)} if placed else {}),
     }
@@ -938,8 +1008,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller and shorter")
     parser.add_argument("--minutes", type=int, default=10, help="soak: how long")
     parser.add_argument("--seed", type=int, default=7, help="random choices (faults, soak)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an app setting for every process of the stack (repeatable)",
+    )
     args = parser.parse_args(argv)
 
+    # SIGTERM unwinds like Ctrl-C, so every process the stack started is stopped.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    ReliabilityStack.overrides = dict(item.split("=", 1) for item in args.env)
     LOGS.mkdir(parents=True, exist_ok=True)
     stack_module.LOGS = LOGS  # this run's process logs, apart from the benchmarks'
     started = time.time()
@@ -955,7 +1035,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "settings": outcome.get("settings", {}),
+        "settings": {**outcome.get("settings", {}), **ReliabilityStack.overrides},
         "figures": outcome["figures"],
         "checks": checks,
         "passed": all(checks.values()),

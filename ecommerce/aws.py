@@ -91,16 +91,13 @@ def names(prefix: str | None = None) -> Names:
     return Names(prefix or settings.AWS_RESOURCE_PREFIX)
 
 
-def account_id() -> str:
-    return client("sts").get_caller_identity()["Account"]
-
-
 def queue_url(name: str) -> str:
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
 
 def topic_arn(prefix: str | None = None) -> str:
-    return f"arn:aws:sns:{settings.AWS_REGION}:{account_id()}:{names(prefix).topic}"
+    """The notifications topic's ARN, built without an API call (like the queue URLs)."""
+    return f"arn:aws:sns:{settings.AWS_REGION}:{settings.AWS_ACCOUNT_ID}:{names(prefix).topic}"
 
 
 def state_machine_arn(prefix: str | None = None) -> str:

@@ -56,13 +56,6 @@ def test_the_worker_survives_an_sqs_outage_and_consumes_again_after_it():
 
         moto, _ = emulator.start(port=port)  # back, empty, as the emulator always restarts
         queue_url = sqs.create_queue(QueueName=celery_queue)["QueueUrl"]
-        if worker.popen.poll() is not None:
-            # A poll that reached the restarted emulator before its queue was re-created got
-            # a 400 (no such queue): kombu stops the worker on that, on purpose (a missing
-            # queue is a misconfiguration), and a process manager starts it again. Only the
-            # outage itself must not stop it (asserted above).
-            assert "HTTP 400" in log.read_text(), log.read_text()[-3000:]
-            worker.start()
         probe = sqs.create_queue(QueueName=f"probe-{uuid.uuid4().hex[:12]}")["QueueUrl"]
         options = {
             **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
@@ -74,8 +67,19 @@ def test_the_worker_survives_an_sqs_outage_and_consumes_again_after_it():
             transport_options=options,
         ) as connection:
             echo_to_queue.apply_async(args=[probe, "back"], connection=connection)
+
+        def task_ran():
+            if worker.popen.poll() is not None:
+                # A poll that reached the restarted emulator before its queue was re-created
+                # got a 400 (no such queue): kombu stops the worker on that, on purpose (a
+                # missing queue is a misconfiguration), and a process manager starts it
+                # again. Only the outage itself must not stop it (asserted above).
+                assert "HTTP 400" in log.read_text(), log.read_text()[-3000:]
+                worker.start()
+            return sqs.receive_message(QueueUrl=probe, WaitTimeSeconds=1).get("Messages")
+
         received = wait_for(
-            lambda: sqs.receive_message(QueueUrl=probe, WaitTimeSeconds=1).get("Messages"),
+            task_ran,
             timeout=90,  # the worker may be between reconnection attempts
             message="the worker to run a task after the outage",
         )

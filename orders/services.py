@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -33,6 +32,7 @@ from accounts.models import User
 from ecommerce import aws
 from ecommerce.email import send_email
 from ecommerce.errors import Conflict, NotFound
+from ecommerce.task_sender import send_after_commit
 from orders import tasks
 from orders.models import (
     IN_FLIGHT,
@@ -134,14 +134,12 @@ def _release_stock(order_id: uuid.UUID | str) -> None:
         products.stock_release(product_id=row["product_id"], quantity=row["quantity"])
 
 
-def _enqueue(task, *args: str) -> None:
+def _enqueue(task, *args: str, background: bool = False) -> None:
     """Send a task once the current transaction commits. An enqueue that fails (SQS down)
-    is logged, not raised: the order is committed and the sweeper finds it."""
-    send = partial(task.delay, *args)
-    # Django 5.2 logs a failed robust callback by its __qualname__, which a partial lacks:
-    # the AttributeError escaped as a 500 for a committed order (Django ticket #36487).
-    send.__qualname__ = f"{task.name}.delay"
-    transaction.on_commit(send, robust=True)
+    is logged, not raised: the order is committed and the sweeper finds it. Placement hands
+    its task to the background sender (ecommerce/task_sender.py): the sweeper re-sends one
+    lost with its process."""
+    send_after_commit(task, *args, background=background)
 
 
 # --- placing ------------------------------------------------------------------------------
@@ -201,7 +199,7 @@ def order_place(
         now = timezone.now()
         order = Order.objects.create(
             user=user,
-            product=product,
+            product_id=product.id,
             product_name=product.product_name,
             unit_price=product.price,
             quantity=quantity,
@@ -215,7 +213,7 @@ def order_place(
         if record is not None:
             record.order = order
             record.save(update_fields=["order"])
-        _enqueue(tasks.order_process, str(order.id))
+        _enqueue(tasks.order_process, str(order.id), background=True)
     logger.info(
         "order placed",
         extra={"order_id": str(order.id), "product_id": str(product.id), "quantity": quantity},

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -44,25 +45,54 @@ class InsufficientStock(Conflict):
 # --- stock (used by orders) ------------------------------------------------------------------
 
 
-def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Product:
-    """Take `quantity` items of an approved product out of stock; returns the product.
+@dataclass(frozen=True)
+class Reservation:
+    """What an order needs to know about the product it reserved from."""
 
-    One conditional UPDATE, so concurrent reservations can never sell more than the stock.
-    Call it inside the caller's transaction: a rollback puts the stock back. Raises
-    `ProductNotFound` (unknown or not approved) or `InsufficientStock`.
+    id: uuid.UUID
+    product_name: str
+    price: Decimal
+    quantity: int  # left in stock after this reservation
+
+
+def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
+    """Take `quantity` items of an approved product out of stock.
+
+    One conditional UPDATE (RETURNING what the order snapshots), so concurrent
+    reservations can never sell more than the stock. Call it inside the caller's
+    transaction: a rollback puts the stock back. Raises `ProductNotFound` (unknown or not
+    approved) or `InsufficientStock`.
     """
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    taken = Product.objects.filter(
-        pk=product_id, status=ProductStatus.APPROVED, quantity__gte=quantity
-    ).update(quantity=F("quantity") - quantity)
-    product = Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED).first()
-    if product is None:
-        raise ProductNotFound()
-    if not taken:
-        raise InsufficientStock(available=product.quantity, requested=quantity)
+    price_field = Product._meta.get_field("price")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Product._meta.db_table} SET quantity = quantity - %s "
+            "WHERE id = %s AND status = %s AND quantity >= %s "
+            "RETURNING product_name, price, quantity",
+            [
+                quantity,
+                Product._meta.pk.get_db_prep_value(product_id, connection),
+                ProductStatus.APPROVED.value,
+                quantity,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        available = (
+            Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED)
+            .values_list("quantity", flat=True)
+            .first()
+        )
+        if available is None:
+            raise ProductNotFound()
+        raise InsufficientStock(available=available, requested=quantity)
     catalogue_changed()
-    return product
+    name, price, left = row
+    # SQLite hands a decimal back as a float: the field's own places, as the ORM would.
+    price = Decimal(str(price)).quantize(Decimal(1).scaleb(-price_field.decimal_places))
+    return Reservation(id=product_id, product_name=name, price=price, quantity=left)
 
 
 def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:

@@ -9,7 +9,6 @@ import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 import pytest
 from django.db import connection
@@ -17,8 +16,9 @@ from django.test import override_settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from ecommerce import aws
+from ecommerce import aws, task_sender
 from ecommerce.events import dispatch
+from ecommerce.task_sender import SendAfterCommit
 from orders import services, tasks
 from orders.models import EmailKind, IdempotencyRecord, Order, OrderEmail
 from products.models import ProductStatus
@@ -54,11 +54,7 @@ def processing_order(buyer, product, quantity=1) -> Order:
 
 def enqueued(callbacks) -> list[tuple[str, tuple]]:
     """The Celery tasks among on-commit callbacks (other apps register their own)."""
-    return [
-        (c.func.__self__.name, c.args)
-        for c in callbacks
-        if isinstance(c, partial) and getattr(c.func, "__name__", "") == "delay"
-    ]
+    return [(c.task.name, c.args) for c in callbacks if isinstance(c, SendAfterCommit)]
 
 
 def emails(emulator_url, user, subject=None) -> list[dict]:
@@ -87,8 +83,9 @@ def test_place_reserves_stock_snapshots_the_product_and_enqueues_on_commit(
     assert order.attempts == 1
     assert history(order) == [("", "pending")]
     assert stock(product) == 10
-    # One callback: the processing task, sent only after the commit.
+    # One callback: the processing task, handed to the background sender after the commit.
     assert enqueued(callbacks) == [("orders.tasks.order_process", (str(order.pk),))]
+    assert [c.background for c in callbacks if isinstance(c, SendAfterCommit)] == [True]
 
 
 def test_the_snapshot_survives_the_products_deletion(buyer, product):
@@ -197,22 +194,30 @@ def test_concurrent_requests_with_one_key_place_one_order(product, celery_worker
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_enqueue_is_logged_and_the_order_stands(product, monkeypatch, caplog):
-    """SQS down at commit: the order is placed (the sweeper finds it), no error escapes.
-    Django 5.2 logged a failed robust on-commit callback by its __qualname__, which the
-    partial lacked: the AttributeError became a 500 for a committed order."""
+def test_a_failed_enqueue_is_retried_in_the_background_and_the_order_stands(
+    product, monkeypatch, caplog
+):
+    """SQS down at commit: the order is placed and answered at once; the sender thread
+    tries again until SQS takes the task (and the sweeper is there if it never does)."""
     buyer = buyer_make()
+    monkeypatch.setattr(task_sender, "RETRY_WAIT_SECONDS", 0.01)
+    sent_from = []
 
-    def sqs_down(*args, **kwargs):
-        raise OperationalError("Could not connect to the endpoint URL")
+    def sqs_down_twice(args, **kwargs):
+        sent_from.append((tuple(args), threading.current_thread().name))
+        if len(sent_from) <= 2:
+            raise OperationalError("Could not connect to the endpoint URL")
 
-    monkeypatch.setattr(tasks.order_process, "delay", sqs_down)
-    with caplog.at_level(logging.ERROR, logger="django.db.backends.base"):
+    monkeypatch.setattr(tasks.order_process, "apply_async", sqs_down_twice)
+    with caplog.at_level(logging.WARNING, logger="ecommerce.task_sender"):
         order = place(buyer, product, 2)
+        assert Order.objects.get(pk=order.pk).status == "pending"
+        assert task_sender.sender.flush(timeout=10)
 
+    assert sent_from == [((str(order.pk),), "task-sender")] * 3
+    assert caplog.text.count("tasks not sent, will retry") == 2
     assert Order.objects.get(pk=order.pk).status == "pending"
     assert stock(product) == 38
-    assert "orders.tasks.order_process.delay" in caplog.text
 
 
 # --- processing (what the worker runs) -----------------------------------------------------

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ecommerce.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Cached catalogue pages are answered here, before the rest of the stack.
+    "products.cache.CatalogueCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's static files under gunicorn
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -3,7 +3,6 @@
 import uuid
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated, IsStaff
-from products import cache, selectors, services
+from products import selectors, services
 from products.serializers import (
     ProductDetailOutput,
     ProductListQuery,
@@ -68,19 +67,9 @@ class ProductUploadUrlView(APIView):
 
 class ProductListView(APIView):
     # Public and user-independent: no authentication work on the catalogue's hot path.
+    # Its pages are cached by products.cache.CatalogueCacheMiddleware, ahead of DRF.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-
-    def dispatch(self, request, *args, **kwargs):
-        # Cached pages are served before DRF's request handling: that is the warm path.
-        key = cache.page_key(request) if request.method == "GET" and cache.enabled() else None
-        if key is not None and (content := cache.get(key)) is not None:
-            return HttpResponse(content, content_type="application/json")
-        response = super().dispatch(request, *args, **kwargs)
-        if key is not None and response.status_code == 200:
-            response.render()
-            cache.put(key, response.content)
-        return response
 
     @extend_schema(
         parameters=[

@@ -18,9 +18,13 @@ table on SQLite.
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
+from django.http import HttpResponse
+from django.urls import NoReverseMatch, reverse
 
 VERSION = "products_catalogue_version"
 
@@ -40,9 +44,21 @@ def enabled() -> bool:
 
 
 def catalogue_version() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_READ[connection.vendor])
-        return cursor.fetchone()[0]
+    """The current version: one tiny query, on every catalogue request.
+
+    Straight on the DB-API connection: Django's cursor wrapper cost about half as much
+    again as the query itself on this path (72 vs 48 us a read, measured on PostgreSQL over
+    loopback). What the wrapper does that matters is kept: the per-request health check,
+    Django's database errors, and the query log (DEBUG, CaptureQueriesContext).
+    """
+    sql = _READ[connection.vendor]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        value = connection.connection.execute(sql).fetchone()[0]
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": "0.000"})
+    return value
 
 
 def _bump() -> None:
@@ -68,14 +84,61 @@ def page_key(request) -> tuple[int, str]:
 # scenario saw each web process grow by about 3 MiB a minute, up to MAX_ENTRIES dead pages.
 
 
-def get(key: tuple[int, str]) -> bytes | None:
+# Headers that belong to one response, not to the page: the middleware outside this one
+# sets the request id on every response again.
+_OWN_HEADERS = {"x-request-id"}
+
+
+def get(key: tuple[int, str]) -> HttpResponse | None:
+    """The cached page for `key`, as a response with the headers it was first served with."""
     version, name = key
     found = caches["catalogue"].get(name)
     if found is None or found[0] != version:
         return None
-    return found[1]
+    _, content, headers = found
+    return HttpResponse(content, headers=headers)
 
 
-def put(key: tuple[int, str], content: bytes) -> None:
+def put(key: tuple[int, str], response: HttpResponse) -> None:
     version, name = key
-    caches["catalogue"].set(name, (version, content), settings.CATALOGUE_CACHE_SECONDS)
+    headers = {k: v for k, v in response.items() if k.lower() not in _OWN_HEADERS}
+    caches["catalogue"].set(
+        name, (version, response.content, headers), settings.CATALOGUE_CACHE_SECONDS
+    )
+
+
+class CatalogueCacheMiddleware:
+    """Answers the public catalogue from the cache ahead of the rest of the stack.
+
+    Placed right after SecurityMiddleware (settings.MIDDLEWARE): a warm page is its bytes
+    and the headers the whole stack gave it the first time, answered without sessions,
+    CSRF, authentication, URL resolution or DRF; that is most of what a request costs
+    once the page itself is cached (benchmarks/: the warm catalogue went from 0.6 to
+    the floor's ... when the cache moved here from the view). A miss goes down the stack
+    as usual and its 200 is stored under the version read *before* the page was built.
+    Only anonymous-safe responses are stored: GET, 200, no cookies set.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    @functools.cache
+    def _path(urlconf: str) -> str | None:
+        try:
+            return reverse("product-list", urlconf=urlconf)
+        except NoReverseMatch:  # a URLconf without the catalogue (some tests')
+            return None
+
+    def __call__(self, request):
+        path = self._path(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+        if request.method != "GET" or request.path_info != path or not enabled():
+            return self.get_response(request)
+        key = page_key(request)
+        cached = get(key)
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            put(key, response)
+        return response

@@ -133,3 +133,36 @@ def test_error_responses_are_not_cached(api):
     with CaptureQueriesContext(connection) as captured:
         assert api.get(LISTING, {"pageSize": 0}).status_code == 400
     assert len(captured.captured_queries) == 1  # the version read; nothing served from cache
+
+
+def test_a_warm_page_is_answered_ahead_of_the_view_with_the_headers_it_was_first_served_with(
+    api, monkeypatch
+):
+    """products.cache.CatalogueCacheMiddleware: the warm path skips the rest of the stack
+    (the view would raise here) yet answers exactly what the full stack answered."""
+    from products.api import ProductListView
+
+    product_make()
+    cold = api.get(LISTING, {"pageSize": 5})
+
+    def view_reached(*args, **kwargs):
+        raise AssertionError("a warm page must not reach the view")
+
+    monkeypatch.setattr(ProductListView, "get", view_reached)
+    warm = api.get(LISTING, {"pageSize": 5}, HTTP_X_REQUEST_ID="warm-1")
+    assert warm.status_code == 200
+    assert warm.content == cold.content
+    own = {"X-Request-ID"}
+    assert {k: v for k, v in warm.items() if k not in own} == {
+        k: v for k, v in cold.items() if k not in own
+    }
+    assert warm["X-Request-ID"] == "warm-1"  # still the request's own id
+    for header in ("Content-Type", "Content-Length", "X-Content-Type-Options", "X-Frame-Options"):
+        assert header in warm, header
+
+
+def test_only_get_is_served_from_the_cache(api):
+    product_make()
+    api.get(LISTING)
+    assert api.post(LISTING, {}, format="json").status_code == 405
+    assert api.head(LISTING).status_code == 200

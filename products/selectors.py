@@ -154,7 +154,7 @@ def _uuid_text(value: str) -> str:
 
 
 def _catalogue_product(row: tuple) -> dict:
-    id_, file_name, name, price, description, quantity, category, image_url, created, _ = row
+    id_, file_name, name, price, description, quantity, category, image_url, created = row
     return {
         "id": _uuid_text(id_),
         "fileName": file_name,
@@ -205,7 +205,7 @@ def products_approved_page(
         ]
     direction = "DESC" if descending else "ASC"
     sql = (
-        f"SELECT {_CATALOGUE_COLUMNS[vendor]}, p.{field.column} "
+        f"SELECT {_CATALOGUE_COLUMNS[vendor]} "
         f"FROM {Product._meta.db_table} p "
         f"LEFT JOIN {ProductImage._meta.db_table} i ON i.id = p.image_id "
         f"WHERE {' AND '.join(where)} "
@@ -218,7 +218,12 @@ def products_approved_page(
     next_cursor = None
     if len(rows) > page_size:
         last = products[-1]
-        sort_value = last["createdAt"] if field.name == "created_at" else rows[page_size - 1][-1]
+        # The sort value as the page shows it (the price as the database's text, exact).
+        sort_value = {
+            "created_at": last["createdAt"],
+            "price": rows[page_size - 1][3],
+            "product_name": last["productName"],
+        }[field.name]
         next_cursor = _encode_cursor(ordering, {field.name: sort_value, "id": last["id"]})
     return Page(products, next_cursor)
 

@@ -116,3 +116,22 @@ def test_flush_times_out_while_a_send_hangs():
     assert sender.flush(timeout=0.2) is False
     release.set()
     assert sender.flush(timeout=5) is True
+
+
+def test_tasks_handed_over_together_go_out_as_one_batch(monkeypatch):
+    """The sender lingers for the batch to fill: ten tasks, one SendMessageBatch."""
+    monkeypatch.setattr(task_sender, "LINGER_SECONDS", 5.0)  # ends early: the batch is full
+    sender = TaskSender()
+    sizes = []
+    send = TaskSender._send
+
+    def counting(self, batch):
+        sizes.append(len(batch))
+        return send(self, batch)
+
+    monkeypatch.setattr(TaskSender, "_send", counting)
+    task = StandIn()
+    for n in range(10):
+        sender.submit(task, (n,))
+    assert sender.flush(timeout=4)  # well before the linger would have ended
+    assert sizes == [10]

@@ -29,7 +29,7 @@ from ecommerce.celery_sqs import BATCH_SIZE, batched
 logger = logging.getLogger(__name__)
 
 BACKLOG = 10_000  # tasks waiting in one process; beyond it they are dropped (and logged)
-SEND_ATTEMPTS = 6  # per task, waiting RETRY_WAIT_SECONDS × 2^n in between (~30 s in all)
+SEND_ATTEMPTS = 6  # per task, waiting RETRY_WAIT_SECONDS × 2^n in between (15.5 s in all)
 RETRY_WAIT_SECONDS = 0.5
 EXIT_FLUSH_SECONDS = 5.0
 # How long the first task of a batch waits for more (SendMessageBatch takes ten).

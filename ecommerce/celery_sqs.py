@@ -73,7 +73,8 @@ class Transport(SQS.Transport):
 def batched() -> Iterator[BatchResult]:
     """Send what this thread publishes inside the block in SendMessageBatch calls.
 
-    The result (sent count, failed entries) is filled in when the block ends. An error
+    The result (the positions sent, and those SQS refused with its error code) is filled
+    in when the block ends. An error
     reaching SQS raises from the block's end; messages already sent stay sent. Outside
     the SQS transport (another broker) publishing simply happens inside the block.
     """

@@ -45,6 +45,10 @@ class InsufficientStock(Conflict):
 # --- stock (used by orders) ------------------------------------------------------------------
 
 
+# A price with the field's own decimal places (what stock_reserve hands back).
+_PRICE_QUANTUM = Decimal(1).scaleb(-Product._meta.get_field("price").decimal_places)
+
+
 @dataclass(frozen=True)
 class Reservation:
     """What an order needs to know about the product it reserved from."""
@@ -65,7 +69,6 @@ def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     """
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    price_field = Product._meta.get_field("price")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Product._meta.db_table} SET quantity = quantity - %s "
@@ -91,7 +94,7 @@ def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     catalogue_changed()
     name, price, left = row
     # SQLite hands a decimal back as a float: the field's own places, as the ORM would.
-    price = Decimal(str(price)).quantize(Decimal(1).scaleb(-price_field.decimal_places))
+    price = Decimal(str(price)).quantize(_PRICE_QUANTUM)
     return Reservation(id=product_id, product_name=name, price=price, quantity=left)
 
 

@@ -31,7 +31,6 @@ import random
 import re
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -39,7 +38,6 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import requests
 
 from benchmarks import stack as stack_module
@@ -166,37 +164,14 @@ class ReliabilityStack(Stack):
     def aws_url(self) -> str:
         return self.env["AWS_ENDPOINT_URL"]
 
-    def db(self) -> psycopg.Connection:
-        return psycopg.connect(self.env["DATABASE_URL"], autocommit=True)
-
-    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        with self.db() as conn:
-            return conn.execute(sql, params).fetchall()
-
     def seed(self, products: int, stock: int) -> list[str]:
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.seed", "--products", str(products)]
-            + ["--stock", str(stock)],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        self.run_module("benchmarks.seed", "--products", str(products), "--stock", str(stock))
         return [str(r[0]) for r in self.query("SELECT id FROM products_product ORDER BY id")]
 
     def make_users(self, count: int) -> list[dict]:
         """Real Cognito users (sign-up, confirm, sign-in through accounts.services, in a
         subprocess with the stack's environment) with their tokens."""
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.reliability", "_users", str(count)],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return json.loads(self.run_module("benchmarks.reliability", "_users", str(count)))
 
     def sent_emails(self) -> list[dict]:
         found = requests.get(f"{self.aws_url}/moto-api/data.json", timeout=30).json()
@@ -207,16 +182,9 @@ class ReliabilityStack(Stack):
 
     def queue_depth(self, name: str) -> int:
         """Messages waiting plus in flight on one of the app's queues (-1: unreachable)."""
-        import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=self.aws_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        sqs = self.sqs()
         try:
             attributes = sqs.get_queue_attributes(
                 QueueUrl=f"{self.aws_url}/{ACCOUNT}/{name}",

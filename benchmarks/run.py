@@ -19,7 +19,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import psycopg
 import requests
@@ -66,13 +68,13 @@ def median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
 
 
-def alternating(urls: list[str], *, seconds: int, rounds: int) -> list[dict]:
-    """Each URL `rounds` times, taking turns, then each one's median run: a slow spell on
-    this shared machine then hits every figure of a ratio alike, not just one of them."""
-    runs: list[list[dict]] = [[] for _ in urls]
+def alternating(measurements: list[Callable[[], dict]], *, rounds: int) -> list[dict]:
+    """Each measurement `rounds` times, taking turns, then each one's median run: a slow
+    spell on this shared machine then hits every figure of a ratio alike, not just one."""
+    runs: list[list[dict]] = [[] for _ in measurements]
     for _ in range(rounds):
-        for url, found in zip(urls, runs, strict=True):
-            found.append(wrk(url, seconds=seconds))
+        for measure, found in zip(measurements, runs, strict=True):
+            found.append(measure())
     return [median_run(found) for found in runs]
 
 
@@ -160,15 +162,7 @@ class CeleryQueueDrain:
     response)."""
 
     def __init__(self, stack: Stack):
-        import boto3
-
-        self.sqs = boto3.client(
-            "sqs",
-            endpoint_url=stack.env["AWS_ENDPOINT_URL"],
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        self.sqs = stack.sqs()
         self.url = self.sqs.get_queue_url(QueueName="bench-celery")["QueueUrl"]
         self.received = 0
         self._stop = threading.Event()
@@ -211,10 +205,10 @@ def placement(stack: Stack, token: str, product_id: str, seconds: int) -> dict:
     body = json.dumps({"id": product_id, "quantity": 1})
 
     def orders() -> int:  # placed through the API (the bare endpoint writes no history)
-        with psycopg.connect(stack.env["DATABASE_URL"]) as conn:
-            return conn.execute(
-                "SELECT count(*) FROM orders_ordertransition WHERE reason = 'placed'"
-            ).fetchone()[0]
+        [(count,)] = stack.query(
+            "SELECT count(*) FROM orders_ordertransition WHERE reason = 'placed'"
+        )
+        return count
 
     before = orders()
     with CeleryQueueDrain(stack) as drain:
@@ -231,15 +225,7 @@ def placement(stack: Stack, token: str, product_id: str, seconds: int) -> dict:
 
 
 def seed(stack: Stack, products: int) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.seed", "--products", str(products)],
-        cwd=ROOT,
-        env=stack.env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    return stack.run_module("benchmarks.seed", "--products", str(products))
 
 
 def ratio(a: dict, b: dict, key: str = "rps") -> float:
@@ -284,12 +270,16 @@ def main() -> int:
 
         wrk(floor_url(), seconds=1)  # warm both workers
         wrk(listing(), seconds=1)
-        floor, warm = alternating([floor_url(), listing()], seconds=seconds, rounds=rounds)
+
+        def get(url: str) -> Callable[[], dict]:
+            return partial(wrk, url, seconds=seconds)
+
+        floor, warm = alternating([get(floor_url()), get(listing())], rounds=rounds)
         figures["floor"] = floor
         figures["catalogue_warm"] = {**warm, "ratio_to_floor": ratio(warm, floor)}
 
         stack.start_web({"CATALOGUE_CACHE_SECONDS": "0"})
-        floor_nocache, miss = alternating([floor_url(), listing()], seconds=seconds, rounds=rounds)
+        floor_nocache, miss = alternating([get(floor_url()), get(listing())], rounds=rounds)
         figures["catalogue_miss"] = {**miss, "ratio_to_floor": ratio(miss, floor_nocache)}
 
         scale = {}
@@ -312,11 +302,13 @@ def main() -> int:
         with stack.emulator_in_background():
             floor = wrk(f"{stack.base_url}/healthz", seconds=seconds)
             bare_url = f"{stack.base_url}/bench/reserve?product={product_id}&user={user_id}"
-            bares, placements = [], []
-            for _ in range(rounds):  # alternating, as `alternating` does
-                bares.append(wrk(bare_url, seconds=seconds, env={"BENCH_METHOD": "POST"}))
-                placements.append(placement(stack, token, product_id, seconds))
-            bare, placed = median_run(bares), median_run(placements)
+            bare, placed = alternating(
+                [
+                    partial(wrk, bare_url, seconds=seconds, env={"BENCH_METHOD": "POST"}),
+                    partial(placement, stack, token, product_id, seconds),
+                ],
+                rounds=rounds,
+            )
         shared = placement(stack, token, product_id, seconds)
         figures["order_bare_transaction"] = {
             **bare,

@@ -91,6 +91,37 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
 
+    def run_module(self, module: str, *args: str) -> str:
+        """`python -m module args` with the stack's environment; returns its last output line."""
+        out = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip().splitlines()[-1]
+
+    def db(self) -> psycopg.Connection:
+        return psycopg.connect(self.env["DATABASE_URL"], autocommit=True)
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        with self.db() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def sqs(self):
+        """A boto3 SQS client for the stack's emulator."""
+        import boto3
+
+        return boto3.client(
+            "sqs",
+            endpoint_url=self.env["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     def start_aws_and_database(self) -> None:
         self.env = {
             **os.environ,
@@ -194,15 +225,7 @@ class Stack:
 
     def purge_queues(self) -> None:
         """Empty the Celery and events queues (earlier runs' messages would delay this one)."""
-        import boto3
-
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=self.env["AWS_ENDPOINT_URL"],
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        sqs = self.sqs()
         for queue in ("bench-celery", "bench-events"):
             sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=queue)["QueueUrl"])
 

@@ -144,7 +144,11 @@ def _iso_utc(value: str | datetime) -> str:
     as the rest of the API renders datetimes."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat() + "Z"
-    return value.replace(" ", "T", 1).removesuffix("+00") + "Z"
+    text = value.replace(" ", "T", 1).removesuffix("+00")
+    whole, dot, fraction = text.partition(".")
+    if dot:  # PostgreSQL drops the fraction's trailing zeros (.71684); isoformat keeps six
+        text = f"{whole}.{fraction.ljust(6, '0')}"
+    return text + "Z"
 
 
 def _uuid_text(value: str) -> str:

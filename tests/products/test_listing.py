@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -307,3 +307,19 @@ def test_products_older_than_the_cursor_appear_only_after_it():
     second = products_approved_page(page_size=5, cursor=first.next_cursor)
     third = products_approved_page(page_size=5, cursor=second.next_cursor)
     assert [p["id"] for p in third.products] == [str(late.id)]
+
+
+@pytest.mark.parametrize(
+    "microsecond, shown", [(716840, ".716840Z"), (500000, ".500000Z"), (0, "Z"), (1, ".000001Z")]
+)
+def test_created_at_is_rendered_as_the_rest_of_the_api_renders_datetimes(api, microsecond, shown):
+    """PostgreSQL's text for a timestamp drops the fraction's trailing zeros (34.71684);
+    the page shows what isoformat gives, as the detail endpoint does (it failed one run
+    in ten, whenever the creation time's microseconds ended in 0)."""
+    product = product_make()
+    at = datetime(2026, 11, 26, 16, 49, 34, microsecond, tzinfo=UTC)
+    Product.objects.filter(pk=product.pk).update(created_at=at)
+
+    [listed] = get(api)["products"]
+    assert listed["createdAt"] == f"2026-11-26T16:49:34{shown}"
+    assert api.get(f"/products/{product.id}").json()["createdAt"] == listed["createdAt"]

@@ -24,7 +24,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
 )
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -176,10 +176,12 @@ def order_place(
     IdempotencyKeyReused (the key placed an order for another body). The same key with
     the same body returns the first placement and changes nothing.
     """
-    fingerprint = request_fingerprint(product_id=product_id, quantity=quantity)
-    with transaction.atomic():
-        record = None
-        if idempotency_key is not None:
+    if idempotency_key is None:
+        order = _reserve_and_record(user=user, product_id=product_id, quantity=quantity)
+        _enqueue(tasks.order_process, str(order.id), background=True)
+    else:
+        fingerprint = request_fingerprint(product_id=product_id, quantity=quantity)
+        with transaction.atomic():
             replay = _replay(user=user, key=idempotency_key, fingerprint=fingerprint)
             if replay is not None:
                 return replay
@@ -195,30 +197,97 @@ def order_place(
                 if replay is None:
                     raise
                 return replay
-        product = products.stock_reserve(product_id=product_id, quantity=quantity)
-        now = timezone.now()
-        order = Order.objects.create(
-            user=user,
-            product_id=product.id,
-            product_name=product.product_name,
-            unit_price=product.price,
-            quantity=quantity,
-            total=product.price * quantity,
-            created_at=now,
-            updated_at=now,
-        )
-        OrderTransition.objects.create(
-            order=order, from_status="", to_status=OrderStatus.PENDING, at=now, reason="placed"
-        )
-        if record is not None:
+            order = _reserve_and_record(user=user, product_id=product_id, quantity=quantity)
             record.order = order
             record.save(update_fields=["order"])
-        _enqueue(tasks.order_process, str(order.id), background=True)
+            _enqueue(tasks.order_process, str(order.id), background=True)
     logger.info(
         "order placed",
-        extra={"order_id": str(order.id), "product_id": str(product.id), "quantity": quantity},
+        extra={"order_id": str(order.id), "product_id": str(product_id), "quantity": quantity},
     )
     return Placement(order=order, replayed=False)
+
+
+# The stock, the order and its first history row in one statement (PostgreSQL): outside a
+# transaction it commits by itself, one round trip to the database instead of five (BEGIN,
+# three statements, COMMIT), and the product's row lock is held only while it runs.
+_PLACE_SQL = """
+WITH reserved AS ({reserve}),
+placed AS (
+    INSERT INTO {order} (id, user_id, product_id, product_name, unit_price, quantity, total,
+                         status, attempts, created_at, updated_at)
+    SELECT %s, %s, id, product_name, price, %s, price * %s, %s, 1, %s, %s FROM reserved
+    RETURNING id
+),
+recorded AS (
+    INSERT INTO {transition} (order_id, from_status, to_status, at, reason)
+    SELECT id, '', %s, %s, %s FROM placed
+)
+SELECT * FROM reserved
+""".strip()
+
+PLACED_REASON = "placed"
+
+
+def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> Order:
+    """Take the stock, create the pending order and its first history row: all or nothing.
+
+    On PostgreSQL one statement (_PLACE_SQL); elsewhere three in a transaction. Raises
+    ProductNotFound or InsufficientStock (and then has changed nothing).
+    """
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            product = products.stock_reserve(product_id=product_id, quantity=quantity)
+            order = Order.objects.create(
+                user=user,
+                product_id=product.id,
+                product_name=product.product_name,
+                unit_price=product.price,
+                quantity=quantity,
+                total=product.price * quantity,
+                created_at=now,
+                updated_at=now,
+            )
+            OrderTransition.objects.create(
+                order=order,
+                from_status="",
+                to_status=OrderStatus.PENDING,
+                at=now,
+                reason=PLACED_REASON,
+            )
+        return order
+    reserve, params = products.stock_reserve_sql(product_id=product_id, quantity=quantity)
+    order_id = uuid.uuid4()
+    pending = OrderStatus.PENDING.value
+    sql = _PLACE_SQL.format(
+        reserve=reserve,
+        order=Order._meta.db_table,
+        transition=OrderTransition._meta.db_table,
+    )
+    params += [order_id, user.pk, quantity, quantity, pending, now, now]
+    params += [pending, now, PLACED_REASON]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        products.stock_reserve_refused(product_id=product_id, quantity=quantity)
+    product = products.stock_reserved(row)
+    order = Order(
+        id=order_id,
+        user=user,
+        product_id=product.id,
+        product_name=product.product_name,
+        unit_price=product.price,
+        quantity=quantity,
+        total=product.price * quantity,
+        status=pending,
+        attempts=1,
+        created_at=now,
+        updated_at=now,
+    )
+    order._state.adding, order._state.db = False, connection.alias
+    return order
 
 
 # --- processing (the worker) -----------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NoReturn
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -59,6 +60,47 @@ class Reservation:
     quantity: int  # left in stock after this reservation
 
 
+def stock_reserve_sql(*, product_id: uuid.UUID, quantity: int) -> tuple[str, list]:
+    """The conditional UPDATE that takes stock, as SQL and its parameters.
+
+    It returns `id, product_name, price, quantity` (left) when it took the stock, and no
+    row otherwise. `stock_reserve` runs it alone; orders.services runs it as the first part
+    of one statement that also writes the order (a PostgreSQL data-modifying CTE). Whoever
+    runs it reports the outcome: `stock_reserved(row)` or `stock_reserve_refused(...)`.
+    """
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    sql = (
+        f"UPDATE {Product._meta.db_table} SET quantity = quantity - %s "
+        "WHERE id = %s AND status = %s AND quantity >= %s "
+        "RETURNING id, product_name, price, quantity"
+    )
+    product_pk = Product._meta.pk.get_db_prep_value(product_id, connection)
+    return sql, [quantity, product_pk, ProductStatus.APPROVED.value, quantity]
+
+
+def stock_reserved(row: tuple) -> Reservation:
+    """The reservation a row of `stock_reserve_sql` stands for; the catalogue shows the new
+    stock once the caller's transaction commits."""
+    catalogue_changed()
+    product_id, name, price, left = row
+    # SQLite hands a decimal back as a float: the field's own places, as the ORM would.
+    price = Decimal(str(price)).quantize(_PRICE_QUANTUM)
+    return Reservation(id=uuid.UUID(str(product_id)), product_name=name, price=price, quantity=left)
+
+
+def stock_reserve_refused(*, product_id: uuid.UUID, quantity: int) -> NoReturn:
+    """Why `stock_reserve_sql` returned no row: ProductNotFound or InsufficientStock."""
+    available = (
+        Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED)
+        .values_list("quantity", flat=True)
+        .first()
+    )
+    if available is None:
+        raise ProductNotFound()
+    raise InsufficientStock(available=available, requested=quantity)
+
+
 def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     """Take `quantity` items of an approved product out of stock.
 
@@ -67,35 +109,13 @@ def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     transaction: a rollback puts the stock back. Raises `ProductNotFound` (unknown or not
     approved) or `InsufficientStock`.
     """
-    if quantity <= 0:
-        raise ValueError("quantity must be positive")
+    sql, params = stock_reserve_sql(product_id=product_id, quantity=quantity)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Product._meta.db_table} SET quantity = quantity - %s "
-            "WHERE id = %s AND status = %s AND quantity >= %s "
-            "RETURNING product_name, price, quantity",
-            [
-                quantity,
-                Product._meta.pk.get_db_prep_value(product_id, connection),
-                ProductStatus.APPROVED.value,
-                quantity,
-            ],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        available = (
-            Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED)
-            .values_list("quantity", flat=True)
-            .first()
-        )
-        if available is None:
-            raise ProductNotFound()
-        raise InsufficientStock(available=available, requested=quantity)
-    catalogue_changed()
-    name, price, left = row
-    # SQLite hands a decimal back as a float: the field's own places, as the ORM would.
-    price = Decimal(str(price)).quantize(_PRICE_QUANTUM)
-    return Reservation(id=product_id, product_name=name, price=price, quantity=left)
+        stock_reserve_refused(product_id=product_id, quantity=quantity)
+    return stock_reserved(row)
 
 
 def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:

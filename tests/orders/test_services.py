@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -86,6 +87,36 @@ def test_place_reserves_stock_snapshots_the_product_and_enqueues_on_commit(
     # One callback: the processing task, handed to the background sender after the commit.
     assert enqueued(callbacks) == [("orders.tasks.order_process", (str(order.pk),))]
     assert [c.background for c in callbacks if isinstance(c, SendAfterCommit)] == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_placing_in_no_transaction_commits_stock_order_and_history_at_once(product, monkeypatch):
+    """A request's placement (no transaction around it): on PostgreSQL the stock, the order
+    and its first history row are one statement that commits by itself, followed only by
+    the catalogue bump; the task is handed over after that, with everything committed."""
+    buyer = buyer_make()
+    handed = []
+
+    def submit(task, args):
+        handed.append((task.name, args, connection.in_atomic_block, Order.objects.count()))
+
+    monkeypatch.setattr(task_sender.sender, "submit", submit)
+    with CaptureQueriesContext(connection) as queries:
+        placed = place(buyer, product, 3)
+
+    if connection.vendor == "postgresql":
+        # (the third is the count in `submit` above)
+        statements = [q["sql"] for q in queries.captured_queries][:-1]
+        assert len(statements) == 2, statements
+        assert statements[0].startswith("WITH reserved AS (UPDATE")
+        assert "nextval" in statements[1]
+    assert handed == [("orders.tasks.order_process", (str(placed.pk),), False, 1)]
+    stored = Order.objects.get(pk=placed.pk)
+    fields = ["user_id", "product_id", "product_name", "unit_price", "quantity", "total"]
+    fields += ["status", "attempts", "created_at", "updated_at"]
+    assert [getattr(placed, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert (stored.quantity, stored.total, stock(product)) == (3, Decimal("37.50"), 37)
+    assert history(stored) == [("", "pending")]
 
 
 def test_the_snapshot_survives_the_products_deletion(buyer, product):

@@ -9,6 +9,7 @@ machine is noisy. Writes benchmarks/results/latest.json and latest.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -153,8 +154,16 @@ def pipeline(stack: Stack, token: str, product_id: str, orders: int) -> dict:
     }
 
 
+def orders_in_message(body: str) -> int:
+    """How many orders a Celery message on SQS carries (order_process_many: several)."""
+    envelope = json.loads(base64.b64decode(body))
+    args, _, _ = json.loads(base64.b64decode(envelope["body"]))
+    return len(args[0]) if envelope["headers"]["task"].endswith("_many") else 1
+
+
 class CeleryQueueDrain:
-    """Receives and deletes what reaches the Celery queue while no worker runs, counting it.
+    """Receives and deletes what reaches the Celery queue while no worker runs, counting
+    the orders it carries.
 
     Placement is measured without the worker; left to fill, the queue would make every
     send slower (moto's SendMessage walks the whole queue: 39 ms at 1,000 messages). The
@@ -181,10 +190,10 @@ class CeleryQueueDrain:
                         for i, m in enumerate(messages)
                     ],
                 )
-                self.received += len(messages)
+                self.received += sum(orders_in_message(m["Body"]) for m in messages)
 
     def wait_for(self, count: int, timeout: float = 300) -> float:
-        """Wait until `count` messages arrived; returns the seconds it took."""
+        """Wait until `count` orders arrived; returns the seconds it took."""
         started = time.monotonic()
         while self.received < count and time.monotonic() - started < timeout:
             time.sleep(0.5)

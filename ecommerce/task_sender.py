@@ -4,7 +4,9 @@
 to this process's sender thread, so a request returns as soon as its transaction has
 committed instead of waiting for SQS (a SendMessage cost order placement twice its
 transaction). The thread sends whatever has accumulated meanwhile, up to ten messages per
-SQS request (ecommerce/celery_sqs.batched), and retries what could not be sent.
+SQS request (ecommerce/celery_sqs.batched), and retries what could not be sent. Calls of a
+task marked `merge_calls` share messages, up to ten calls to one (`_messages`): building a
+Celery message and sending it cost the web process more than placing the order.
 
 What this gives up, and why it is safe: a task handed over but not yet sent is lost if its
 process dies (SIGKILL, OOM) or SQS stays down past the retries. The caller's rows are
@@ -34,6 +36,8 @@ RETRY_WAIT_SECONDS = 0.5
 EXIT_FLUSH_SECONDS = 5.0
 # How long the first task of a batch waits for more (SendMessageBatch takes ten).
 LINGER_SECONDS = 0.05
+MERGED_PER_MESSAGE = 10  # calls of a `merge_calls` task carried by one message
+PER_REQUEST = BATCH_SIZE * MERGED_PER_MESSAGE  # calls taken per round (one SendMessageBatch)
 
 
 class TaskSender:
@@ -83,15 +87,17 @@ class TaskSender:
             with self._changed:
                 while not self._pending:
                     self._changed.wait()
-                # Linger a moment for the batch to fill: one SQS request per ten tasks,
-                # instead of one per task whenever SQS answers faster than orders come.
+                # Linger a moment for the batch to fill: one SQS request carries up to
+                # ten messages (of up to ten merged calls each), instead of one request
+                # per task whenever SQS answers faster than orders come.
                 deadline = time.monotonic() + LINGER_SECONDS
-                while len(self._pending) < BATCH_SIZE:
+                while len(self._pending) < PER_REQUEST:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
                     self._changed.wait(left)
-                batch = [self._pending.popleft() for _ in range(min(len(self._pending), 100))]
+                taken = min(len(self._pending), PER_REQUEST)
+                batch = [self._pending.popleft() for _ in range(taken)]
             retry = self._send(batch)
             with self._changed:
                 self._unfinished -= len(batch) - len(retry)
@@ -106,10 +112,11 @@ class TaskSender:
 
     def _send(self, batch: list[tuple]) -> list[tuple]:
         """Send a batch; returns the tasks to try again (their attempts counted)."""
+        messages = _messages(batch)
         error = ""
         try:
             with batched() as result:
-                for task, args, _ in batch:
+                for task, args, _ in messages:
                     # Nothing to declare (the queues are predefined) and no network inside
                     # `batched()`: kombu's declare and retry wrappers would only cost time
                     # (they doubled the cost of building a message). Retries are ours.
@@ -117,23 +124,46 @@ class TaskSender:
             unsent = dict(result.failed)
         except Exception as exc:  # noqa: BLE001 - SQS unreachable: whatever was not sent
             error = f"{exc.__class__.__name__}: {exc}"
-            unsent = {i: error for i in range(len(batch)) if i not in result.sent}
+            unsent = {i: error for i in range(len(messages)) if i not in result.sent}
         retry = []
         for position, reason in sorted(unsent.items()):
-            task, args, attempts = batch[position]
-            if attempts + 1 >= SEND_ATTEMPTS:
-                logger.error(
-                    "task not sent, given up (a sweeper re-sends it)",
-                    extra={"task": task.name, "task_args": list(args), "reason": reason},
-                )
-            else:
-                retry.append((task, args, attempts + 1))
+            for task, args, attempts in (batch[i] for i in messages[position][2]):
+                if attempts + 1 >= SEND_ATTEMPTS:
+                    logger.error(
+                        "task not sent, given up (a sweeper re-sends it)",
+                        extra={"task": task.name, "task_args": list(args), "reason": reason},
+                    )
+                else:
+                    retry.append((task, args, attempts + 1))
         if retry:
             logger.warning(
                 "tasks not sent, will retry",
                 extra={"count": len(retry), "reason": error or sorted(set(unsent.values()))},
             )
         return retry
+
+
+def _messages(batch: list[tuple]) -> list[tuple]:
+    """The messages that carry a batch: (task, args, positions in the batch it carries).
+
+    A call goes alone, except calls of a task marked `merge_calls` (its one argument a
+    list): those are merged, MERGED_PER_MESSAGE calls to a message at most, their lists
+    concatenated in order (orders.tasks.order_process_many: one message builds and sends
+    for ten placed orders).
+    """
+    messages: list[tuple] = []
+    open_merge: dict[str, tuple] = {}  # task name → the message still taking calls
+    for position, (task, args, _) in enumerate(batch):
+        if not getattr(task, "merge_calls", False):
+            messages.append((task, args, [position]))
+            continue
+        message = open_merge.get(task.name)
+        if message is None or len(message[2]) == MERGED_PER_MESSAGE:
+            message = open_merge[task.name] = (task, ([],), [])
+            messages.append(message)
+        message[1][0].extend(args[0])
+        message[2].append(position)
+    return messages
 
 
 sender = TaskSender()

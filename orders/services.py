@@ -134,11 +134,11 @@ def _release_stock(order_id: uuid.UUID | str) -> None:
         products.stock_release(product_id=row["product_id"], quantity=row["quantity"])
 
 
-def _enqueue(task, *args: str, background: bool = False) -> None:
+def _enqueue(task, *args, background: bool = False) -> None:
     """Send a task once the current transaction commits. An enqueue that fails (SQS down)
     is logged, not raised: the order is committed and the sweeper finds it. Placement hands
-    its task to the background sender (ecommerce/task_sender.py): the sweeper re-sends one
-    lost with its process."""
+    its task (`order_process_many`, whose calls share messages) to the background sender
+    (ecommerce/task_sender.py): the sweeper re-sends one lost with its process."""
     send_after_commit(task, *args, background=background)
 
 
@@ -178,7 +178,7 @@ def order_place(
     """
     if idempotency_key is None:
         order = _reserve_and_record(user=user, product_id=product_id, quantity=quantity)
-        _enqueue(tasks.order_process, str(order.id), background=True)
+        _enqueue(tasks.order_process_many, [str(order.id)], background=True)
     else:
         fingerprint = request_fingerprint(product_id=product_id, quantity=quantity)
         with transaction.atomic():
@@ -200,7 +200,7 @@ def order_place(
             order = _reserve_and_record(user=user, product_id=product_id, quantity=quantity)
             record.order = order
             record.save(update_fields=["order"])
-            _enqueue(tasks.order_process, str(order.id), background=True)
+            _enqueue(tasks.order_process_many, [str(order.id)], background=True)
     logger.info(
         "order placed",
         extra={"order_id": str(order.id), "product_id": str(product_id), "quantity": quantity},

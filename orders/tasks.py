@@ -53,6 +53,26 @@ def order_process(self, order_id: str) -> None:
         unbind(token)
 
 
+@shared_task(bind=True, acks_late=True, merge_calls=True)
+def order_process_many(self, order_ids: list[str]) -> None:
+    """Placed orders, several to a message: the web process's sender merges placements'
+    calls (`merge_calls`, ecommerce/task_sender.py). Each order is processed as
+    `order_process` does; one that meets an AWS outage goes on as its own `order_process`
+    task, retried with backoff. If even that cannot be sent, the sweeper finds the order."""
+    for order_id in order_ids:
+        token = bind(order_id=order_id)
+        try:
+            services.order_process(order_id=order_id)
+        except AwsUnavailable as exc:
+            logger.warning("order processing will be retried alone", extra={"error": str(exc)})
+            try:
+                order_process.apply_async((order_id,), countdown=_backoff(0))
+            except Exception:  # noqa: BLE001 - SQS down too: the sweeper re-enqueues it
+                logger.exception("order retry not sent (the sweeper re-enqueues the order)")
+        finally:
+            unbind(token)
+
+
 @shared_task(bind=True, acks_late=True)
 def order_email(self, order_id: str, kind: str) -> None:
     """Send one order email (at most once); SES outages are retried with backoff."""

@@ -119,7 +119,8 @@ def test_flush_times_out_while_a_send_hangs():
 
 
 def test_tasks_handed_over_together_go_out_as_one_batch(monkeypatch):
-    """The sender lingers for the batch to fill: ten tasks, one SendMessageBatch."""
+    """The sender lingers for the batch to fill: as many tasks as one SendMessageBatch
+    carries, one send."""
     monkeypatch.setattr(task_sender, "LINGER_SECONDS", 5.0)  # ends early: the batch is full
     sender = TaskSender()
     sizes = []
@@ -131,7 +132,35 @@ def test_tasks_handed_over_together_go_out_as_one_batch(monkeypatch):
 
     monkeypatch.setattr(TaskSender, "_send", counting)
     task = StandIn()
-    for n in range(10):
+    for n in range(task_sender.PER_REQUEST):
         sender.submit(task, (n,))
     assert sender.flush(timeout=4)  # well before the linger would have ended
-    assert sizes == [10]
+    assert sizes == [task_sender.PER_REQUEST]
+
+
+def test_calls_of_a_merge_calls_task_share_messages_ten_to_one_in_order(monkeypatch):
+    monkeypatch.setattr(task_sender, "LINGER_SECONDS", 0.5)
+    sender = TaskSender()
+    merged, plain = StandIn("tests.merged"), StandIn("tests.plain")
+    merged.merge_calls = True
+    for n in range(25):
+        sender.submit(merged, ([f"order-{n}"],))
+        if n == 12:
+            sender.submit(plain, ("alone",))
+    assert sender.flush(timeout=5)
+    assert [args for args, _ in merged.sends] == [
+        ([f"order-{n}" for n in range(0, 10)],),
+        ([f"order-{n}" for n in range(10, 20)],),
+        ([f"order-{n}" for n in range(20, 25)],),
+    ]
+    assert [args for args, _ in plain.sends] == [("alone",)]
+
+
+def test_a_merged_message_that_fails_is_retried_with_every_call_it_carried(fast_retries):
+    sender = TaskSender()
+    merged = StandIn("tests.merged", failures=1)
+    merged.merge_calls = True
+    for n in range(3):
+        sender.submit(merged, ([n],))
+    assert sender.flush(timeout=5)
+    assert [args for args, _ in merged.sends] == [([0, 1, 2],), ([0, 1, 2],)]

@@ -84,8 +84,9 @@ def test_place_reserves_stock_snapshots_the_product_and_enqueues_on_commit(
     assert order.attempts == 1
     assert history(order) == [("", "pending")]
     assert stock(product) == 10
-    # One callback: the processing task, handed to the background sender after the commit.
-    assert enqueued(callbacks) == [("orders.tasks.order_process", (str(order.pk),))]
+    # One callback: the processing task, handed to the background sender after the commit
+    # (order_process_many: the sender merges placements' calls, ten orders to a message).
+    assert enqueued(callbacks) == [("orders.tasks.order_process_many", ([str(order.pk)],))]
     assert [c.background for c in callbacks if isinstance(c, SendAfterCommit)] == [True]
 
 
@@ -110,7 +111,7 @@ def test_placing_in_no_transaction_commits_stock_order_and_history_at_once(produ
         assert len(statements) == 2, statements
         assert statements[0].startswith("WITH reserved AS (UPDATE")
         assert "nextval" in statements[1]
-    assert handed == [("orders.tasks.order_process", (str(placed.pk),), False, 1)]
+    assert handed == [("orders.tasks.order_process_many", ([str(placed.pk)],), False, 1)]
     stored = Order.objects.get(pk=placed.pk)
     fields = ["user_id", "product_id", "product_name", "unit_price", "quantity", "total"]
     fields += ["status", "attempts", "created_at", "updated_at"]
@@ -239,13 +240,13 @@ def test_a_failed_enqueue_is_retried_in_the_background_and_the_order_stands(
         if len(sent_from) <= 2:
             raise OperationalError("Could not connect to the endpoint URL")
 
-    monkeypatch.setattr(tasks.order_process, "apply_async", sqs_down_twice)
+    monkeypatch.setattr(tasks.order_process_many, "apply_async", sqs_down_twice)
     with caplog.at_level(logging.WARNING, logger="ecommerce.task_sender"):
         order = place(buyer, product, 2)
         assert Order.objects.get(pk=order.pk).status == "pending"
         assert task_sender.sender.flush(timeout=10)
 
-    assert sent_from == [((str(order.pk),), "task-sender")] * 3
+    assert sent_from == [(([str(order.pk)],), "task-sender")] * 3
     assert caplog.text.count("tasks not sent, will retry") == 2
     assert Order.objects.get(pk=order.pk).status == "pending"
     assert stock(product) == 38
@@ -359,6 +360,33 @@ def test_an_outage_outlasting_the_retries_fails_the_order_and_releases_its_stock
     )
     assert stock(product) == 40
     assert enqueued(callbacks) == [("orders.tasks.order_email", (str(order.pk), "failure"))]
+
+
+@override_settings(ORDER_RETRY_BACKOFF_SECONDS=0)
+def test_a_merged_message_processes_each_order_and_one_meeting_an_outage_goes_on_alone(
+    buyer, product, emulator_url, monkeypatch
+):
+    """order_process_many: placements' orders, several to a message."""
+    first, second = place(buyer, product, 1), place(buyer, product, 2)
+    process = services.order_process
+    retried = []
+
+    def ses_down_for_the_second(*, order_id):
+        if str(order_id) == str(second.pk):
+            raise aws.AwsUnavailable("ses", "down")
+        process(order_id=order_id)
+
+    monkeypatch.setattr(services, "order_process", ses_down_for_the_second)
+    monkeypatch.setattr(
+        tasks.order_process, "apply_async", lambda args, **kw: retried.append((args, kw))
+    )
+    result = tasks.order_process_many.apply(args=[[str(first.pk), str(second.pk)]])
+
+    assert result.state == "SUCCESS"
+    first.refresh_from_db()
+    assert first.status == "processing"
+    assert execution_status(first) in {"RUNNING", "SUCCEEDED"}
+    assert retried == [((str(second.pk),), {"countdown": 0})]
 
 
 # --- the workflow's report (what the events process runs) -----------------------------------

@@ -126,3 +126,28 @@ def test_jwks_url_and_issuer_are_separate(settings):
     pool_id, _ = aws.cognito_ids()
     assert tokens.issuer() == f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
     assert tokens.jwks_url() == f"{settings.AWS_ENDPOINT_URL}/{pool_id}/.well-known/jwks.json"
+
+
+@pytest.mark.django_db
+def test_the_user_for_a_token_is_the_row_as_the_orm_reads_it():
+    """accounts.selectors.user_for_sub builds its query once and converts the row itself:
+    the same values, types and time zones as the ORM's, on SQLite and PostgreSQL."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.selectors import user_for_sub
+
+    user = User.objects.create(
+        username="Ada_Lovelace",
+        email="ada@example.com",
+        cognito_sub="sub-ada",
+        tokens_revoked_at=timezone.now(),
+        last_login=timezone.now(),
+    )
+    found = user_for_sub("sub-ada")
+    expected = User.objects.get(pk=user.pk)
+    fields = [f.attname for f in User._meta.concrete_fields]
+    assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert found.tokens_revoked_at.tzinfo is not None
+    assert (found._state.adding, found._state.db) == (False, "default")
+    assert user_for_sub("sub-nobody") is None

@@ -95,9 +95,52 @@ class _KeyCache:
     def clear(self) -> None:
         with self._lock:
             self._keys, self._url, self._fetched_at = {}, None, 0.0
+        verified.clear()
 
 
 keys = _KeyCache()
+
+
+class _VerifiedCache:
+    """Tokens this process verified, by their exact text (and the pool and client they were
+    checked against), until they expire or VERIFIED_TTL_SECONDS pass, whichever is first.
+
+    A client sends the same token with every request for its lifetime (an hour); checking
+    its RS256 signature again each time cost about 100 us a request, in-process (API
+    Gateway's Cognito authorizer caches by token for the same reason). The same bytes
+    verify the same way; expiry is still checked on every use, and revocation (sign-out)
+    is checked by the caller on every request. Bounded: the oldest entry goes first.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str, str], tuple[float, VerifiedToken]] = {}
+
+    def get(self, key: tuple[str, str, str]) -> VerifiedToken | None:
+        found = self._entries.get(key)
+        if found is None or time.time() >= found[0]:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, str, str], token: VerifiedToken) -> None:
+        until = min(
+            float(token.claims["exp"]) + settings.JWT_LEEWAY_SECONDS,
+            time.time() + VERIFIED_TTL_SECONDS,
+        )
+        with self._lock:
+            if len(self._entries) >= VERIFIED_MAX_ENTRIES:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[key] = (until, token)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = {}
+
+
+VERIFIED_MAX_ENTRIES = 1024
+# Also bounds how long a token signed with a key the pool has since dropped stays accepted.
+VERIFIED_TTL_SECONDS = 300
+verified = _VerifiedCache()
 
 
 def verify(token: str) -> VerifiedToken:
@@ -107,14 +150,21 @@ def verify(token: str) -> VerifiedToken:
     (at most once per JWKS_MIN_REFETCH_SECONDS): bootstrap_aws may have replaced the pool
     while this process ran.
     """
+    _, client_id = aws.cognito_ids()
+    key = (token, issuer(), client_id)
+    found = verified.get(key)
+    if found is not None:
+        return found
     try:
-        return _verify(token)
+        result = _verify(token)
     except InvalidToken:
         if not _names_another_issuer(token) or not aws.cognito_ids_reread(
             settings.JWKS_MIN_REFETCH_SECONDS
         ):
             raise
-    return _verify(token)
+        return _verify(token)  # checked against the re-read pool: not cached under `key`
+    verified.put(key, result)
+    return result
 
 
 def _names_another_issuer(token: str) -> bool:

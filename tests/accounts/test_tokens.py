@@ -151,3 +151,39 @@ def test_the_user_for_a_token_is_the_row_as_the_orm_reads_it():
     assert found.tokens_revoked_at.tzinfo is not None
     assert (found._state.adding, found._state.db) == (False, "default")
     assert user_for_sub("sub-nobody") is None
+
+
+def test_a_verified_token_is_not_checked_again_until_it_expires(signed_in, monkeypatch):
+    """accounts.tokens.verified: the same token text is verified once per process; an
+    entry ends at the token's expiry (leeway included) or after VERIFIED_TTL_SECONDS."""
+    checks = []
+    real = tokens._verify
+    monkeypatch.setattr(tokens, "_verify", lambda token: checks.append(token) or real(token))
+    claims = forge.valid_claims(signed_in.user.cognito_sub)
+    token = forge.signed(claims)
+    for _ in range(3):
+        assert tokens.verify(token).sub == signed_in.user.cognito_sub
+    assert len(checks) == 1
+
+    # Past the token's expiry (and the leeway) the entry is gone: checked again, refused.
+    later = claims["exp"] + tokens.settings.JWT_LEEWAY_SECONDS + 1
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    assert tokens.verified.get((token, tokens.issuer(), aws.cognito_ids()[1])) is None
+
+    monkeypatch.undo()
+    monkeypatch.setattr(tokens, "_verify", lambda token: checks.append(token) or real(token))
+    monkeypatch.setattr(tokens, "VERIFIED_TTL_SECONDS", 0)
+    other = forge.signed({**claims, "iat": claims["iat"] - 1})
+    tokens.verify(other)
+    tokens.verify(other)
+    assert checks[1:] == [other, other]
+
+
+def test_a_cached_token_is_still_refused_after_sign_out(api, signed_in):
+    header = f"Bearer {signed_in.tokens['IdToken']}"
+    assert api.get("/auth/me", HTTP_AUTHORIZATION=header).status_code == 200
+    response = api.post(
+        "/auth/sign-out", {"accessToken": signed_in.tokens["AccessToken"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert api.get("/auth/me", HTTP_AUTHORIZATION=header).status_code == 401

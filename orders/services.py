@@ -216,7 +216,7 @@ WITH reserved AS ({reserve}),
 placed AS (
     INSERT INTO {order} (id, user_id, product_id, product_name, unit_price, quantity, total,
                          status, attempts, created_at, updated_at)
-    SELECT %s, %s, id, product_name, price, %s, price * %s, %s, 1, %s, %s FROM reserved
+    SELECT %s, %s, id, product_name, price, %s, price * %s, %s, %s, %s, %s FROM reserved
     RETURNING id
 ),
 recorded AS (
@@ -236,19 +236,11 @@ def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> 
     ProductNotFound or InsufficientStock (and then has changed nothing).
     """
     now = timezone.now()
+    order = Order(user=user, quantity=quantity, created_at=now, updated_at=now)
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            product = products.stock_reserve(product_id=product_id, quantity=quantity)
-            order = Order.objects.create(
-                user=user,
-                product_id=product.id,
-                product_name=product.product_name,
-                unit_price=product.price,
-                quantity=quantity,
-                total=product.price * quantity,
-                created_at=now,
-                updated_at=now,
-            )
+            _snapshot(order, products.stock_reserve(product_id=product_id, quantity=quantity))
+            order.save(force_insert=True)
             OrderTransition.objects.create(
                 order=order,
                 from_status="",
@@ -258,36 +250,29 @@ def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> 
             )
         return order
     reserve, params = products.stock_reserve_sql(product_id=product_id, quantity=quantity)
-    order_id = uuid.uuid4()
-    pending = OrderStatus.PENDING.value
     sql = _PLACE_SQL.format(
         reserve=reserve,
         order=Order._meta.db_table,
         transition=OrderTransition._meta.db_table,
     )
-    params += [order_id, user.pk, quantity, quantity, pending, now, now]
-    params += [pending, now, PLACED_REASON]
+    params += [order.id, user.pk, quantity, quantity, order.status, order.attempts, now, now]
+    params += [order.status, now, PLACED_REASON]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         products.stock_reserve_refused(product_id=product_id, quantity=quantity)
-    product = products.stock_reserved(row)
-    order = Order(
-        id=order_id,
-        user=user,
-        product_id=product.id,
-        product_name=product.product_name,
-        unit_price=product.price,
-        quantity=quantity,
-        total=product.price * quantity,
-        status=pending,
-        attempts=1,
-        created_at=now,
-        updated_at=now,
-    )
+    _snapshot(order, products.stock_reserved(row))
     order._state.adding, order._state.db = False, connection.alias
     return order
+
+
+def _snapshot(order: Order, product: products.Reservation) -> None:
+    """What the order keeps of the product it was placed for."""
+    order.product_id = product.id
+    order.product_name = product.product_name
+    order.unit_price = product.price
+    order.total = product.price * order.quantity
 
 
 # --- processing (the worker) -----------------------------------------------------------------

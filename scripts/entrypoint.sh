@@ -4,8 +4,11 @@
 set -e
 case "$1" in
   web)
+    # Workers are replaced after WEB_MAX_REQUESTS requests (README, Reliability: soak).
     exec gunicorn ecommerce.wsgi:application --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-2}" --access-logfile - ;;
+      --workers "${WEB_CONCURRENCY:-2}" --access-logfile - \
+      --max-requests "${WEB_MAX_REQUESTS:-10000}" \
+      --max-requests-jitter "${WEB_MAX_REQUESTS_JITTER:-1000}" ;;
   worker)
     exec celery -A ecommerce worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
       --without-gossip --without-mingle --without-heartbeat ;;

@@ -310,10 +310,14 @@ def main() -> int:
         token, user_id = signed_in_user(stack)
         with stack.emulator_in_background():
             floor = wrk(f"{stack.base_url}/healthz", seconds=seconds)
-            bare_url = f"{stack.base_url}/bench/reserve?product={product_id}&user={user_id}"
-            bare, placed = alternating(
+            query = f"product={product_id}&user={user_id}"
+            bare_url = f"{stack.base_url}/bench/reserve?{query}"
+            one_url = f"{stack.base_url}/bench/reserve-one?{query}"
+            post = {"BENCH_METHOD": "POST"}
+            bare, one, placed = alternating(
                 [
-                    partial(wrk, bare_url, seconds=seconds, env={"BENCH_METHOD": "POST"}),
+                    partial(wrk, bare_url, seconds=seconds, env=post),
+                    partial(wrk, one_url, seconds=seconds, env=post),
                     partial(placement, stack, token, product_id, seconds),
                 ],
                 rounds=rounds,
@@ -324,10 +328,16 @@ def main() -> int:
             "ratio": ratio(bare, floor),
             "target": "(baseline, about 0.2 of the floor)",
         }
+        figures["order_bare_one_statement"] = {
+            **one,
+            "ratio": ratio(one, floor),
+            "target": "(the bare transaction as one statement)",
+        }
         figures["order_placement"] = {
             **placed,
             "ratio": ratio(placed, bare),
             "ratio_to_floor": ratio(placed, floor),
+            "ratio_to_one_statement": ratio(placed, one),
             "target": "≥ 0.60 of the bare transaction",
         }
         figures["order_placement_emulator_not_niced"] = {
@@ -387,12 +397,15 @@ def table(results: dict) -> str:
         "order_placement": "order placement (emulator at nice 19)",
         "order_placement_emulator_not_niced": "order placement (emulator at nice 0)",
         "order_bare_transaction": "order bare transaction",
+        "order_bare_one_statement": "order bare transaction, one statement",
     }
     for name, label in labels.items():
         if name in f:
             sent = ""
+            if "ratio_to_one_statement" in f[name]:
+                sent = f"; {f[name]['ratio_to_one_statement']:.2f} of the one-statement bare"
             if "tasks_reached_sqs" in f[name]:
-                sent = (
+                sent += (
                     f"; tasks in SQS: {f[name]['tasks_reached_sqs']} of "
                     f"{f[name]['orders_created']} orders"
                 )

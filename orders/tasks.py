@@ -58,7 +58,9 @@ def order_process_many(self, order_ids: list[str]) -> None:
     """Placed orders, several to a message: the web process's sender merges placements'
     calls (`merge_calls`, ecommerce/task_sender.py). Each order is processed as
     `order_process` does; one that meets an AWS outage goes on as its own `order_process`
-    task, retried with backoff. If even that cannot be sent, the sweeper finds the order."""
+    task, retried with backoff. If even that cannot be sent, or processing fails in a way
+    no retry would fix, the order is logged and left to the sweeper: one order never holds
+    up the others of its message."""
     for order_id in order_ids:
         token = bind(order_id=order_id)
         try:
@@ -69,6 +71,8 @@ def order_process_many(self, order_ids: list[str]) -> None:
                 order_process.apply_async((order_id,), countdown=_backoff(0))
             except Exception:  # noqa: BLE001 - SQS down too: the sweeper re-enqueues it
                 logger.exception("order retry not sent (the sweeper re-enqueues the order)")
+        except Exception:  # noqa: BLE001 - the rest of the message goes on
+            logger.exception("order processing failed (the sweeper re-enqueues the order)")
         finally:
             unbind(token)
 

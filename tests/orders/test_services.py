@@ -389,6 +389,27 @@ def test_a_merged_message_processes_each_order_and_one_meeting_an_outage_goes_on
     assert retried == [((str(second.pk),), {"countdown": 0})]
 
 
+def test_an_order_failing_unexpectedly_does_not_hold_up_the_rest_of_its_message(
+    buyer, product, emulator_url, monkeypatch, caplog
+):
+    broken, fine = place(buyer, product, 1), place(buyer, product, 1)
+    process = services.order_process
+
+    def bug_for_the_first(*, order_id):
+        if str(order_id) == str(broken.pk):
+            raise RuntimeError("a bug")
+        process(order_id=order_id)
+
+    monkeypatch.setattr(services, "order_process", bug_for_the_first)
+    with caplog.at_level(logging.ERROR, logger="orders.tasks"):
+        result = tasks.order_process_many.apply(args=[[str(broken.pk), str(fine.pk)]])
+
+    assert result.state == "SUCCESS"
+    assert Order.objects.get(pk=broken.pk).status == "pending"  # the sweeper's
+    assert Order.objects.get(pk=fine.pk).status == "processing"
+    assert "order processing failed (the sweeper re-enqueues the order)" in caplog.text
+
+
 # --- the workflow's report (what the events process runs) -----------------------------------
 
 

@@ -30,9 +30,9 @@ def user_for_sub(sub: str) -> User | None:
     """The user a token's `sub` names: on every authenticated request.
 
     The statement is built once and the row made a model instance as the ORM does it
-    (converters, `from_db`): `User.objects.filter(cognito_sub=sub).first()` cost 780 us a
-    call, this 375 us (PostgreSQL over loopback, in-process, 3,000 calls); the query is
-    the same (`cognito_sub` is unique).
+    (converters, `from_db`): `User.objects.filter(cognito_sub=sub).first()` cost 750-780 us
+    a call, this 290-375 us (two runs; PostgreSQL over loopback, in-process, 3,000 calls);
+    the query is the same (`cognito_sub` is unique).
     """
     sql, attnames, converters = _by_sub()
     with connection.cursor() as cursor:

@@ -401,11 +401,11 @@ def table(results: dict) -> str:
     }
     for name, label in labels.items():
         if name in f:
-            sent = ""
+            notes = ""
             if "ratio_to_one_statement" in f[name]:
-                sent = f"; {f[name]['ratio_to_one_statement']:.2f} of the one-statement bare"
+                notes = f"; {f[name]['ratio_to_one_statement']:.2f} of the one-statement bare"
             if "tasks_reached_sqs" in f[name]:
-                sent += (
+                notes += (
                     f"; tasks in SQS: {f[name]['tasks_reached_sqs']} of "
                     f"{f[name]['orders_created']} orders"
                 )
@@ -415,7 +415,7 @@ def table(results: dict) -> str:
                     f"{f[name]['rps']:.0f} req/s",
                     f"{f[name].get('ratio', 0):.2f}",
                     f[name].get("target", ""),
-                    f"{f[name]['p50_ms']} / {f[name]['p99_ms']}{sent}",
+                    f"{f[name]['p50_ms']} / {f[name]['p99_ms']}{notes}",
                 )
             )
     if "pipeline" in f:

@@ -74,9 +74,9 @@ def batched() -> Iterator[BatchResult]:
     """Send what this thread publishes inside the block in SendMessageBatch calls.
 
     The result (the positions sent, and those SQS refused with its error code) is filled
-    in when the block ends. An error
-    reaching SQS raises from the block's end; messages already sent stay sent. Outside
-    the SQS transport (another broker) publishing simply happens inside the block.
+    in when the block ends. An error reaching SQS raises from the block's end; messages
+    already sent stay sent. Outside the SQS transport (another broker) publishing simply
+    happens inside the block.
     """
     if getattr(_held, "sends", None) is not None:
         raise RuntimeError("batched() blocks do not nest")

@@ -17,6 +17,7 @@ import requests
 from django.conf import settings
 
 from ecommerce import aws
+from ecommerce.local_cache import LocalCache
 
 
 class InvalidToken(Exception):
@@ -101,46 +102,16 @@ class _KeyCache:
 keys = _KeyCache()
 
 
-class _VerifiedCache:
-    """Tokens this process verified, by their exact text (and the pool and client they were
-    checked against), until they expire or VERIFIED_TTL_SECONDS pass, whichever is first.
-
-    A client sends the same token with every request for its lifetime (an hour); checking
-    its RS256 signature again each time cost about 100 us a request, in-process (API
-    Gateway's Cognito authorizer caches by token for the same reason). The same bytes
-    verify the same way; expiry is still checked on every use, and revocation (sign-out)
-    is checked by the caller on every request. Bounded: the oldest entry goes first.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str, str], tuple[float, VerifiedToken]] = {}
-
-    def get(self, key: tuple[str, str, str]) -> VerifiedToken | None:
-        found = self._entries.get(key)
-        if found is None or time.time() >= found[0]:
-            return None
-        return found[1]
-
-    def put(self, key: tuple[str, str, str], token: VerifiedToken) -> None:
-        until = min(
-            float(token.claims["exp"]) + settings.JWT_LEEWAY_SECONDS,
-            time.time() + VERIFIED_TTL_SECONDS,
-        )
-        with self._lock:
-            if len(self._entries) >= VERIFIED_MAX_ENTRIES:
-                self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = (until, token)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries = {}
-
-
+# Tokens this process verified, by their exact text and the pool and client they were checked
+# against, until they expire (leeway included) or VERIFIED_TTL_SECONDS pass, whichever is first.
+# A client sends the same token with every request for its lifetime (an hour); checking its
+# RS256 signature again each time cost about 100 us a request, in-process (API Gateway's
+# Cognito authorizer caches by token for the same reason). The same bytes verify the same
+# way; revocation (sign-out) is checked by the caller on every request.
 VERIFIED_MAX_ENTRIES = 1024
 # Also bounds how long a token signed with a key the pool has since dropped stays accepted.
 VERIFIED_TTL_SECONDS = 300
-verified = _VerifiedCache()
+verified = LocalCache(VERIFIED_MAX_ENTRIES)
 
 
 def verify(token: str) -> VerifiedToken:
@@ -163,7 +134,11 @@ def verify(token: str) -> VerifiedToken:
         ):
             raise
         return _verify(token)  # checked against the re-read pool: not cached under `key`
-    verified.put(key, result)
+    until = min(
+        float(result.claims["exp"]) + settings.JWT_LEEWAY_SECONDS,
+        time.time() + VERIFIED_TTL_SECONDS,
+    )
+    verified.put(key, result, until)
     return result
 
 

@@ -126,17 +126,11 @@ REST_FRAMEWORK = {
 # Upper bound on a cached catalogue page's life (0 disables the cache); see products/cache.py.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 
-# "default": per-process memory (fast: response caches); "throttle": the database, shared by
-# every web worker so a client cannot multiply its rate by the number of workers.
+# "default": per-process memory; "throttle": the database, shared by every web worker so a
+# client cannot multiply its rate by the number of workers. (Rendered catalogue pages are
+# kept per process by products/cache.py itself, keyed by the catalogue version.)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered public catalogue pages, per process, keyed by the catalogue version
-    # (products/cache.py): a change is visible on the next request in every process.
-    "catalogue": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "catalogue",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
     "throttle": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "cache_throttle",

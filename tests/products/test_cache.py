@@ -11,7 +11,7 @@ from django.db import connection, connections
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from products import services
+from products import cache, services
 from products.cache import catalogue_version
 from products.models import Product, ProductStatus
 from tests.products.factories import land_image, product_make, submitted
@@ -23,9 +23,7 @@ LISTING = "/products/approve-products"
 
 @pytest.fixture(autouse=True)
 def cache_on():
-    from django.core.cache import caches
-
-    caches["catalogue"].clear()
+    cache.pages.clear()
     with override_settings(CATALOGUE_CACHE_SECONDS=60):
         yield
 
@@ -68,8 +66,6 @@ def test_a_newer_version_replaces_the_page_instead_of_piling_up_beside_it(api):
     """Every order placed bumps the version: with the version in the cache key, each
     query's pages of every older version stayed in the (per-process) cache until it was
     full, and the web processes grew steadily under order traffic (the soak scenario)."""
-    from django.core.cache import caches
-
     product = product_make(quantity=50)
     for left in range(50, 45, -1):
         for params in ({"pageSize": 10}, {"category": "Clothes"}):
@@ -77,7 +73,7 @@ def test_a_newer_version_replaces_the_page_instead_of_piling_up_beside_it(api):
         assert quantities(listing(api, pageSize=10)[0]) == {str(product.id): left}
         services.stock_reserve(product_id=product.id, quantity=1)
 
-    assert len(caches["catalogue"]._cache) == 2  # one page per query, the latest version
+    assert len(cache.pages) == 2  # one page per query, the latest version
 
 
 def test_a_change_committed_by_another_connection_is_visible_on_the_next_request(api):
@@ -166,3 +162,13 @@ def test_only_get_is_served_from_the_cache(api):
     api.get(LISTING)
     assert api.post(LISTING, {}, format="json").status_code == 405
     assert api.head(LISTING).status_code == 200
+
+
+def test_the_version_read_follows_the_connection_when_it_is_replaced(api):
+    """catalogue_version keeps a cursor per DB-API connection: a new connection (after a
+    restart, CONN_MAX_AGE or a failed health check) gets its own, not the closed one's."""
+    product = product_make(quantity=5)
+    assert quantities(listing(api)[0]) == {str(product.id): 5}
+    connection.close()
+    services.stock_reserve(product_id=product.id, quantity=1)
+    assert quantities(listing(api)[0]) == {str(product.id): 4}

@@ -28,9 +28,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def recreate_database(name: str) -> str:
+def drop_database(name: str) -> None:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def recreate_database(name: str) -> str:
+    drop_database(name)
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{PG}/{name}"
 
@@ -82,21 +87,22 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def manage(self, *args: str) -> None:
+    def manage(self, *args: str, env: dict | None = None) -> None:
         subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             check=True,
             stdout=subprocess.DEVNULL,
         )
 
-    def run_module(self, module: str, *args: str) -> str:
-        """`python -m module args` with the stack's environment; returns its last output line."""
+    def run_module(self, module: str, *args: str, env: dict | None = None) -> str:
+        """`python -m module args` with the stack's environment (and `env` over it); returns
+        its last output line."""
         out = subprocess.run(
             [sys.executable, "-m", module, *args],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             check=True,
             capture_output=True,
             text=True,
@@ -142,18 +148,22 @@ class Stack:
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("bootstrap_aws")
 
-    def start_web(self, extra_env: dict | None = None) -> None:
-        self.stop("web")
-        self.web_port = free_port()
+    def start_web(self, extra_env: dict | None = None, *, name: str = "web") -> str:
+        """(Re)start gunicorn as process `name` ("web" is the one base_url names); returns
+        its base URL."""
+        self.stop(name)
+        port = free_port()
+        if name == "web":
+            self.web_port = port
         self._spawn(
-            "web",
+            name,
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "ecommerce.wsgi:application",
                 "--bind",
-                f"127.0.0.1:{self.web_port}",
+                f"127.0.0.1:{port}",
                 "--workers",
                 str(self.web_workers),
                 "--worker-class",
@@ -163,7 +173,9 @@ class Stack:
             ],
             env={**self.env, **(extra_env or {})},
         )
-        self.wait_http(f"{self.base_url}/healthz")
+        base_url = f"http://127.0.0.1:{port}"
+        self.wait_http(f"{base_url}/healthz")
+        return base_url
 
     def start_workers(self) -> None:
         self._spawn(

@@ -209,8 +209,9 @@ def order_place(
 
 
 # The stock, the order and its first history row in one statement (PostgreSQL): outside a
-# transaction it commits by itself, one round trip to the database instead of five (BEGIN,
-# three statements, COMMIT), and the product's row lock is held only while it runs.
+# transaction it commits by itself, one round trip to the database instead of six (BEGIN,
+# three statements, COMMIT, the catalogue bump), and the product's row lock is held only
+# while it runs.
 _PLACE_SQL = """
 WITH reserved AS ({reserve}),
 placed AS (
@@ -257,12 +258,21 @@ def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> 
     )
     params += [order.id, user.pk, quantity, quantity, order.status, order.attempts, now, now]
     params += [order.status, now, PLACED_REASON]
+    # Outside a transaction the statement commits by itself, and the catalogue's version
+    # bump rides in its round trip (once the order is committed), rather than taking one
+    # more after it. Inside one (an Idempotency-Key's), the bump waits for that commit.
+    bumped = not connection.in_atomic_block
+    if bumped:
+        sql += products.bump_after_commit_sql(
+            f"EXISTS (SELECT 1 FROM {Order._meta.db_table} WHERE id = %s)"
+        )
+        params.append(order.id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         products.stock_reserve_refused(product_id=product_id, quantity=quantity)
-    _snapshot(order, products.stock_reserved(row))
+    _snapshot(order, products.stock_reserved(row, bumped=bumped))
     order._state.adding, order._state.db = False, connection.alias
     return order
 

@@ -88,6 +88,18 @@ def catalogue_changed() -> None:
     transaction.on_commit(_bump)
 
 
+def bump_after_commit_sql(condition: str) -> str:
+    """What to append to one statement run outside a transaction on PostgreSQL, instead of
+    calling catalogue_changed() after it: COMMIT, then the bump if `condition` (SQL over
+    the committed data) holds, in the statement's own round trip.
+
+    PostgreSQL's simple query protocol (Django's psycopg cursors bind on the client) runs
+    `s; COMMIT; b` as s committed, then b; an error in s rolls it back and skips the rest.
+    So the bump still comes after the commit, and only for a change that committed.
+    """
+    return f";\nCOMMIT;\nSELECT nextval('{VERSION}') WHERE {condition}"
+
+
 def page_key(request) -> tuple[int, str]:
     """What a page depends on: (the version, the host (its `next` URL is absolute) and the
     query string, parameters sorted so that equivalent queries share an entry)."""

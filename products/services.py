@@ -17,6 +17,9 @@ from ecommerce import uploads
 from ecommerce.email import send_email
 from ecommerce.errors import Conflict, NotFound
 from ecommerce.events import S3Object
+from products.cache import (
+    bump_after_commit_sql as bump_after_commit_sql,  # re-exported: for orders' placing SQL
+)
 from products.cache import catalogue_changed
 from products.models import Product, ProductImage, ProductStatus
 
@@ -79,10 +82,12 @@ def stock_reserve_sql(*, product_id: uuid.UUID, quantity: int) -> tuple[str, lis
     return sql, [quantity, product_pk, ProductStatus.APPROVED.value, quantity]
 
 
-def stock_reserved(row: tuple) -> Reservation:
+def stock_reserved(row: tuple, *, bumped: bool = False) -> Reservation:
     """The reservation a row of `stock_reserve_sql` stands for; the catalogue shows the new
-    stock once the caller's transaction commits."""
-    catalogue_changed()
+    stock once the caller's transaction commits (`bumped`: the caller's statement bumped the
+    catalogue version itself, with bump_after_commit_sql)."""
+    if not bumped:
+        catalogue_changed()
     product_id, name, price, left = row
     # SQLite hands a decimal back as a float: the field's own places, as the ORM would.
     price = Decimal(str(price)).quantize(_PRICE_QUANTUM)

@@ -22,6 +22,7 @@ from ecommerce.events import dispatch
 from ecommerce.task_sender import SendAfterCommit
 from orders import services, tasks
 from orders.models import EmailKind, IdempotencyRecord, Order, OrderEmail
+from products.cache import catalogue_version
 from products.models import ProductStatus
 from products.services import InsufficientStock, ProductNotFound, stock_reserve
 from tests.conftest import sent_emails, wait_for
@@ -93,8 +94,9 @@ def test_place_reserves_stock_snapshots_the_product_and_enqueues_on_commit(
 @pytest.mark.django_db(transaction=True)
 def test_placing_in_no_transaction_commits_stock_order_and_history_at_once(product, monkeypatch):
     """A request's placement (no transaction around it): on PostgreSQL the stock, the order
-    and its first history row are one statement that commits by itself, followed only by
-    the catalogue bump; the task is handed over after that, with everything committed."""
+    and its first history row are one statement that commits by itself, and the catalogue
+    bump after that commit rides in the same round trip; the task is handed over after
+    that, with everything committed. The catalogue version moved once."""
     buyer = buyer_make()
     handed = []
 
@@ -102,15 +104,17 @@ def test_placing_in_no_transaction_commits_stock_order_and_history_at_once(produ
         handed.append((task.name, args, connection.in_atomic_block, Order.objects.count()))
 
     monkeypatch.setattr(task_sender.sender, "submit", submit)
+    version = catalogue_version()
     with CaptureQueriesContext(connection) as queries:
         placed = place(buyer, product, 3)
 
     if connection.vendor == "postgresql":
-        # (the third is the count in `submit` above)
+        # (the second is the count in `submit` above)
         statements = [q["sql"] for q in queries.captured_queries][:-1]
-        assert len(statements) == 2, statements
+        assert len(statements) == 1, statements
         assert statements[0].startswith("WITH reserved AS (UPDATE")
-        assert "nextval" in statements[1]
+        assert "COMMIT;\nSELECT nextval(" in statements[0]
+    assert catalogue_version() == version + 1
     assert handed == [("orders.tasks.order_process_many", ([str(placed.pk)],), False, 1)]
     stored = Order.objects.get(pk=placed.pk)
     fields = ["user_id", "product_id", "product_name", "unit_price", "quantity", "total"]
@@ -118,6 +122,24 @@ def test_placing_in_no_transaction_commits_stock_order_and_history_at_once(produ
     assert [getattr(placed, f) for f in fields] == [getattr(stored, f) for f in fields]
     assert (stored.quantity, stored.total, stock(product)) == (3, Decimal("37.50"), 37)
     assert history(stored) == [("", "pending")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("quantity", [51, None])
+def test_a_refused_placement_leaves_the_catalogue_version_alone(product, quantity):
+    """Nothing committed, nothing to show: a 409 or 404 costs the catalogue's readers no
+    cache miss (on PostgreSQL the bump in the placing statement depends on the order row)."""
+    buyer = buyer_make()
+    version = catalogue_version()
+    if quantity is None:  # a product that is not there
+        product.delete()
+        with pytest.raises(ProductNotFound):
+            place(buyer, product, 1)
+    else:
+        with pytest.raises(InsufficientStock):
+            place(buyer, product, quantity)
+    assert catalogue_version() == version
+    assert not Order.objects.exists()
 
 
 def test_the_snapshot_survives_the_products_deletion(buyer, product):

@@ -84,6 +84,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # catalogue page paid two round trips instead of one); a connection broken by a database
 # restart fails one request, and Django then drops it. Opt in where restarts are frequent.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+):
+    # Lets psycopg prepare what ecommerce/db.py asks it to (the catalogue's two hot reads);
+    # Django's own cursors bind on the client and never prepare. False (Django's default,
+    # no prepared statements at all) for a pooler that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)  # the default database file lives there
     # Web, worker, beat and events share one file: wait for locks instead of failing, and

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from ecommerce.db import fetch_prepared
 from ecommerce.pagination import InvalidCursor, aware_datetime, decode_cursor, encode_cursor
 from products.models import Product, ProductImage, ProductStatus
 from products.services import ProductNotFound
@@ -213,11 +214,9 @@ def products_approved_page(
         f"FROM {Product._meta.db_table} p "
         f"LEFT JOIN {ProductImage._meta.db_table} i ON i.id = p.image_id "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY p.{field.column} {direction}, p.id {direction} LIMIT {page_size + 1}"
+        f"ORDER BY p.{field.column} {direction}, p.id {direction} LIMIT %s"
     )
-    with connection.cursor() as db:
-        db.execute(sql, params)
-        rows = db.fetchall()
+    rows = fetch_prepared(sql, [*params, page_size + 1])  # prepared: its plan cost as much
     products = [_catalogue_product(row) for row in rows[:page_size]]
     next_cursor = None
     if len(rows) > page_size:

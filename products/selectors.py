@@ -214,9 +214,11 @@ def products_approved_page(
         f"FROM {Product._meta.db_table} p "
         f"LEFT JOIN {ProductImage._meta.db_table} i ON i.id = p.image_id "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY p.{field.column} {direction}, p.id {direction} LIMIT %s"
+        # LIMIT as a literal: as a parameter, PostgreSQL planned every execution anew
+        # (custom plans: a generic one cannot know the limit), undoing the preparing.
+        f"ORDER BY p.{field.column} {direction}, p.id {direction} LIMIT {int(page_size) + 1}"
     )
-    rows = fetch_prepared(sql, [*params, page_size + 1])  # prepared: its plan cost as much
+    rows = fetch_prepared(sql, params)  # prepared: its plan cost as much as running it
     products = [_catalogue_product(row) for row in rows[:page_size]]
     next_cursor = None
     if len(rows) > page_size:

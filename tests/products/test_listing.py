@@ -265,6 +265,24 @@ def test_every_page_query_is_served_by_an_index(api, params, index):
         assert "TEMP B-TREE" not in plan  # rows come in index order: no sort step
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_page_statement_is_prepared_and_planned_once(api):
+    """The page's plan cost as much as running it: prepared (ecommerce/db.py), and with
+    nothing a generic plan cannot know (the LIMIT as a parameter kept PostgreSQL planning
+    every execution), it is planned once per connection."""
+    products_bulk(60)
+    for _ in range(7):
+        get(api, pageSize=20)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%FROM products_product p LEFT JOIN%LIMIT 21"],
+        )
+        [(generic, custom)] = cursor.fetchall()
+    assert (generic, custom) == (7, 0)
+
+
 # --- paging while the catalogue changes ---------------------------------------------------------
 
 

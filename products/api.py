@@ -1,6 +1,9 @@
 """Thin views over products.services and products.selectors."""
 
+import time
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -10,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated, IsStaff
+from ecommerce.local_cache import LocalCache
 from products import selectors, services
 from products.serializers import (
     ProductDetailOutput,
@@ -30,7 +34,7 @@ PAGE_PARAMETERS = [
 ]
 
 
-def _page_response(request, page: selectors.Page, query: dict) -> Response:
+def _page_response(request, page: selectors.Page, query: Mapping) -> Response:
     next_url = None
     if page.next_cursor:
         params = {key: value for key, value in query.items() if value not in (None, "")}
@@ -65,6 +69,24 @@ class ProductUploadUrlView(APIView):
         return Response({"uploadUrl": url, "productId": product.id}, status=status.HTTP_201_CREATED)
 
 
+# Valid catalogue queries, by query string: validation is a pure function of it, and DRF's
+# serializer copies its declared fields for every instance (140-460 us of a cache miss's
+# 1.3 ms over the floor, in-process). Invalid queries are not kept (400 each time).
+_valid_queries = LocalCache(1024)
+_VALID_QUERY_SECONDS = 3600
+
+
+def _list_query(request) -> Mapping:
+    key = request.META.get("QUERY_STRING", "")
+    params = _valid_queries.get(key)
+    if params is None:
+        query = ProductListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = MappingProxyType(dict(query.validated_data))  # shared: read-only
+        _valid_queries.put(key, params, time.time() + _VALID_QUERY_SECONDS)
+    return params
+
+
 class ProductListView(APIView):
     # Public and user-independent: no authentication work on the catalogue's hot path.
     # Its pages are cached by products.cache.CatalogueCacheMiddleware, ahead of DRF.
@@ -85,9 +107,7 @@ class ProductListView(APIView):
         summary="Approved products (the public catalogue), keyset-paginated",
     )
     def get(self, request):
-        query = ProductListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = _list_query(request)
         page = selectors.products_approved_page(
             page_size=params["pageSize"],
             cursor=params.get("cursor"),

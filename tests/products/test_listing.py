@@ -182,6 +182,27 @@ def test_bad_query_parameters_are_a_400_naming_the_parameter(api, params, field)
     assert list(response.json()["fields"]) == [field]
 
 
+def test_a_valid_query_is_validated_once_and_an_invalid_one_every_time(api, monkeypatch):
+    """products.api._list_query keeps validated queries by query string (the serializer's
+    field copies were a good part of a cache miss); a bad query is a 400 every time."""
+    from products import api as views
+    from products.serializers import ProductListQuery
+
+    checks = []
+    real = ProductListQuery.is_valid
+    monkeypatch.setattr(
+        ProductListQuery, "is_valid", lambda self, **kw: checks.append(1) or real(self, **kw)
+    )
+    views._valid_queries.clear()
+    product_make()
+    for _ in range(3):
+        assert len(get(api, pageSize=5, category="Clothes")["products"]) == 1
+    assert len(checks) == 1
+    for _ in range(2):
+        assert api.get(URL, {"pageSize": "0"}).status_code == 400
+    assert len(checks) == 3
+
+
 def test_a_cursor_of_another_ordering_or_a_forged_one_is_a_400(api):
     products_bulk(3)
     by_price = get(api, ordering="productPrice", pageSize=1)["next"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 
 # This thread's (DB-API connection, server-binding cursor on it).
@@ -28,8 +29,6 @@ _kept = threading.local()
 def _cursor(raw):
     cursor = getattr(_kept, "cursor", None)
     if cursor is None or _kept.connection is not raw:
-        import psycopg
-
         _kept.connection, _kept.cursor = raw, psycopg.Cursor(raw)
     return _kept.cursor
 

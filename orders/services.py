@@ -261,7 +261,7 @@ def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> 
     # Outside a transaction the statement commits by itself, and the catalogue's version
     # bump rides in its round trip (once the order is committed), rather than taking one
     # more after it. Inside one (an Idempotency-Key's), the bump waits for that commit.
-    bumped = not connection.in_atomic_block
+    bumped = connection.get_autocommit() and not connection.in_atomic_block
     if bumped:
         sql += products.bump_after_commit_sql(
             f"EXISTS (SELECT 1 FROM {Order._meta.db_table} WHERE id = %s)"

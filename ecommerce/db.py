@@ -1,5 +1,6 @@
-"""Reads straight on the DB-API connection, for the two hottest queries: the catalogue's
-version (every catalogue request) and its page (every cache miss).
+"""Reads straight on the DB-API connection, for the hottest queries: the catalogue's version
+(every catalogue request), its page (every cache miss) and the user behind a token (every
+authenticated request).
 
 On PostgreSQL the statement goes through a server-side-binding psycopg cursor, prepared
 on the server the first time a connection runs it: Django's psycopg cursors bind on the

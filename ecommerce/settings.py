@@ -87,7 +87,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", d
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DB_PREPARED_STATEMENTS", default=True
 ):
-    # Lets psycopg prepare what ecommerce/db.py asks it to (the catalogue's two hot reads);
+    # Lets psycopg prepare what ecommerce/db.py asks it to (the hottest reads);
     # Django's own cursors bind on the client and never prepare. False (Django's default,
     # no prepared statements at all) for a pooler that cannot keep them.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5

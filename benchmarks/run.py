@@ -234,8 +234,8 @@ def placement(stack: Stack, token: str, product_id: str, seconds: int) -> dict:
     return placed
 
 
-def seed(stack: Stack, products: int) -> str:
-    return stack.run_module("benchmarks.seed", "--products", str(products))
+def seed(stack: Stack, products: int, env: dict | None = None) -> str:
+    return stack.run_module("benchmarks.seed", "--products", str(products), env=env)
 
 
 def ratio(a: dict, b: dict, key: str = "rps") -> float:
@@ -300,7 +300,7 @@ def main() -> int:
         seed(stack, sizes[0])
         large_db = {"DATABASE_URL": recreate_database(LARGE_DATABASE)}
         stack.manage("migrate", "--no-input", "-v", "0", env=large_db)
-        stack.run_module("benchmarks.seed", "--products", str(sizes[1]), env=large_db)
+        seed(stack, sizes[1], env=large_db)
         large_url = stack.start_web({"CATALOGUE_CACHE_SECONDS": "0", **large_db}, name="web-large")
         large_listing = f"{large_url}/products/approve-products"
         wrk(large_listing, seconds=1)

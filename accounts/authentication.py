@@ -6,7 +6,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts import selectors, services
-from accounts.tokens import InvalidToken, verify
+from accounts.errors import InvalidToken
+from accounts.tokens import verify
 
 
 class CognitoJWTAuthentication(authentication.BaseAuthentication):

@@ -1,5 +1,13 @@
+import re
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+
+def username_for(full_name: str) -> str:
+    """The Cognito username of a full name (the old service's rule): whitespace runs
+    replaced by `_`."""
+    return re.sub(r"\s+", "_", full_name.strip())
 
 
 class User(AbstractUser):

@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 import logging
-import re
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import selectors
-from accounts.models import User
-from accounts.tokens import InvalidToken, VerifiedToken, verify
+from accounts.errors import (
+    AlreadyConfirmed,
+    EmailTaken,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidPassword,
+    InvalidToken,
+    NotConfirmed,
+    TokenRefused,
+    UsernameTaken,
+    UserNotFound,
+)
+from accounts.models import User, username_for
+from accounts.tokens import VerifiedToken, verify
 from ecommerce import aws
-from ecommerce.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from ecommerce.errors import Conflict, DomainError, Forbidden, NotFound
 
 logger = logging.getLogger(__name__)
 
 TOKEN_KEYS = ("AccessToken", "ExpiresIn", "IdToken", "RefreshToken", "TokenType")
-
-
-def username_for(full_name: str) -> str:
-    """The old service's rule: the full name with whitespace runs replaced by `_`."""
-    return re.sub(r"\s+", "_", full_name.strip())
-
-
-def _error_code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
 
 
 def _cognito(operation: str, **kwargs) -> dict:
@@ -40,7 +42,7 @@ def _cognito(operation: str, **kwargs) -> dict:
     try:
         return _cognito_call(operation, kwargs)
     except ClientError as exc:
-        if _error_code(exc) != "ResourceNotFoundException":
+        if aws.error_code(exc) != "ResourceNotFoundException":
             raise
         old = dict(zip(("UserPoolId", "ClientId"), aws.cognito_ids(), strict=True))
         if not aws.cognito_ids_reread(settings.JWKS_MIN_REFETCH_SECONDS):
@@ -53,18 +55,7 @@ def _cognito(operation: str, **kwargs) -> dict:
 
 
 def _cognito_call(operation: str, kwargs: dict) -> dict:
-    try:
-        return getattr(aws.client("cognito-idp"), operation)(**kwargs)
-    except BotoCoreError as exc:
-        raise aws.AwsUnavailable("cognito-idp", str(exc)) from exc
-    except ClientError as exc:
-        if aws.is_unavailable(exc) or _error_code(exc) in {
-            "TooManyRequestsException",
-            "LimitExceededException",
-            "InternalErrorException",
-        }:
-            raise aws.AwsUnavailable("cognito-idp", _error_code(exc)) from exc
-        raise
+    return aws.call("cognito-idp", operation, **kwargs)
 
 
 def _client_id() -> str:
@@ -78,9 +69,9 @@ def _tokens(result: dict) -> dict:
 def user_sign_up(*, email: str, full_name: str, password: str) -> User:
     username = username_for(full_name)
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("That name is already registered.", code="username_taken")
+        raise UsernameTaken()
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("That email is already registered.", code="email_taken")
+        raise EmailTaken()
     try:
         result = _cognito(
             "sign_up",
@@ -93,11 +84,11 @@ def user_sign_up(*, email: str, full_name: str, password: str) -> User:
             ],
         )
     except ClientError as exc:
-        code = _error_code(exc)
+        code = aws.error_code(exc)
         if code == "UsernameExistsException":
-            raise Conflict("That name is already registered.", code="username_taken") from exc
+            raise UsernameTaken() from exc
         if code == "InvalidPasswordException":
-            raise DomainError(exc.response["Error"]["Message"], code="invalid_password") from exc
+            raise InvalidPassword(exc.response["Error"]["Message"]) from exc
         if code == "InvalidParameterException":
             raise DomainError(exc.response["Error"]["Message"], code="invalid_parameter") from exc
         raise
@@ -127,15 +118,15 @@ def user_confirm_sign_up(*, full_name: str, code: str) -> None:
             ConfirmationCode=code,
         )
     except ClientError as exc:
-        error = _error_code(exc)
+        error = aws.error_code(exc)
         if error == "UserNotFoundException":
-            raise NotFound("No such user.", code="user_not_found") from exc
+            raise UserNotFound("No such user.") from exc
         if error == "CodeMismatchException":
-            raise DomainError("The confirmation code is wrong.", code="invalid_code") from exc
+            raise InvalidCode("The confirmation code is wrong.") from exc
         if error == "ExpiredCodeException":
             raise DomainError("The confirmation code has expired.", code="expired_code") from exc
         if error == "NotAuthorizedException":
-            raise Conflict("The user is already confirmed.", code="already_confirmed") from exc
+            raise AlreadyConfirmed("The user is already confirmed.") from exc
         raise
 
 
@@ -148,7 +139,7 @@ def _login_username(*, full_name: str | None, email: str | None) -> str | None:
 
 def user_sign_in(*, password: str, full_name: str | None = None, email: str | None = None) -> dict:
     """Tokens for a confirmed user. Wrong password and unknown user are the same 401."""
-    invalid = Unauthorized("Wrong name, email or password.", code="invalid_credentials")
+    invalid = InvalidCredentials()
     username = _login_username(full_name=full_name, email=email)
     if not username:
         raise invalid
@@ -160,11 +151,11 @@ def user_sign_in(*, password: str, full_name: str | None = None, email: str | No
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
     except ClientError as exc:
-        error = _error_code(exc)
+        error = aws.error_code(exc)
         if error in {"NotAuthorizedException", "UserNotFoundException"}:
             raise invalid from exc
         if error == "UserNotConfirmedException":
-            raise Forbidden("Confirm your email first.", code="not_confirmed") from exc
+            raise NotConfirmed("Confirm your email first.") from exc
         if error == "PasswordResetRequiredException":
             raise Forbidden("Reset your password first.", code="password_reset_required") from exc
         raise
@@ -185,8 +176,8 @@ def user_refresh(*, refresh_token: str) -> dict:
             AuthParameters={"REFRESH_TOKEN": refresh_token},
         )
     except ClientError as exc:
-        if _error_code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
-            raise Unauthorized("Invalid or revoked refresh token.", code="invalid_token") from exc
+        if aws.error_code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise TokenRefused("Invalid or revoked refresh token.") from exc
         raise
     return _tokens(result["AuthenticationResult"])
 
@@ -196,17 +187,17 @@ def user_sign_out(*, access_token: str) -> None:
     try:
         token = verify(access_token)
     except InvalidToken as exc:
-        raise Unauthorized(f"Invalid token: {exc}", code="invalid_token") from exc
+        raise TokenRefused(f"Invalid token: {exc}") from exc
     if token.token_use != "access":
-        raise Unauthorized("Sign-out needs the access token.", code="invalid_token")
+        raise TokenRefused("Sign-out needs the access token.")
     user = selectors.user_for_sub(token.sub) or user_from_token(token)
     if selectors.token_revoked(user, token):
-        raise Unauthorized("Token has been revoked (signed out).", code="invalid_token")
+        raise TokenRefused("Token has been revoked (signed out).")
     try:
         _cognito("global_sign_out", AccessToken=access_token)
     except ClientError as exc:
-        if _error_code(exc) == "NotAuthorizedException":
-            raise Unauthorized("Token has been revoked.", code="invalid_token") from exc
+        if aws.error_code(exc) == "NotAuthorizedException":
+            raise TokenRefused("Token has been revoked.") from exc
         raise
     User.objects.filter(pk=user.pk).update(tokens_revoked_at=timezone.now())
 
@@ -219,7 +210,7 @@ def user_resend_confirmation(*, full_name: str | None = None, email: str | None 
     try:
         _cognito("resend_confirmation_code", ClientId=_client_id(), Username=username)
     except ClientError as exc:
-        logger.info("resend confirmation refused", extra={"error": _error_code(exc)})
+        logger.info("resend confirmation refused", extra={"error": aws.error_code(exc)})
 
 
 def user_forgot_password(*, full_name: str | None = None, email: str | None = None) -> None:
@@ -230,13 +221,13 @@ def user_forgot_password(*, full_name: str | None = None, email: str | None = No
     try:
         _cognito("forgot_password", ClientId=_client_id(), Username=username)
     except ClientError as exc:
-        logger.info("forgot password refused", extra={"error": _error_code(exc)})
+        logger.info("forgot password refused", extra={"error": aws.error_code(exc)})
 
 
 def user_confirm_forgot_password(
     *, code: str, new_password: str, full_name: str | None = None, email: str | None = None
 ) -> None:
-    invalid = DomainError("The code is wrong or has expired.", code="invalid_code")
+    invalid = InvalidCode("The code is wrong or has expired.")
     username = _login_username(full_name=full_name, email=email)
     if not username:
         raise invalid
@@ -249,9 +240,9 @@ def user_confirm_forgot_password(
             Password=new_password,
         )
     except ClientError as exc:
-        error = _error_code(exc)
+        error = aws.error_code(exc)
         if error == "InvalidPasswordException":
-            raise DomainError(exc.response["Error"]["Message"], code="invalid_password") from exc
+            raise InvalidPassword(exc.response["Error"]["Message"]) from exc
         # An unknown name is UserNotFoundException on AWS, ResourceNotFoundException on moto.
         if error in {
             "CodeMismatchException",

@@ -16,12 +16,9 @@ import jwt
 import requests
 from django.conf import settings
 
+from accounts.errors import InvalidToken
 from ecommerce import aws
 from ecommerce.local_cache import LocalCache
-
-
-class InvalidToken(Exception):
-    """The token is not a valid token of our pool and app client (always a 401)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ecommerce.uploads import ImageUploadInput
+from ecommerce.images import ImageUploadInput
 
 
 class BannerUploadInput(ImageUploadInput):

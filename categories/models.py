@@ -8,6 +8,10 @@ class Category(ImageUpload):
     """A product category with its image; names are unique regardless of case."""
 
     upload_purpose = "categories"
+    cleanup_notice = (
+        "Category cleanup Notification",
+        "Cleanup completed. Deleted {count} outdated categories",
+    )
 
     name = models.CharField(max_length=100)
 

@@ -3,7 +3,7 @@ import unicodedata
 from rest_framework import serializers
 
 from ecommerce.fields import StrictCharField
-from ecommerce.uploads import ImageUploadInput
+from ecommerce.images import ImageUploadInput
 
 # Reserved: DELETE /categories/<name> must not collide with the upload-url route.
 RESERVED_NAMES = {"upload-url"}

@@ -1,4 +1,5 @@
-"""Categories: upload URL (create or replace the image), image landing, deletion, cleanup."""
+"""Categories: upload URL (create or replace the image) and deletion (landing and cleanup:
+ecommerce/uploads.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from categories.models import Category
 from categories.selectors import categories_by_name
 from ecommerce import uploads
 from ecommerce.errors import NotFound
-from ecommerce.events import S3Object
 
 
 def category_upload_start(*, name: str, file_name: str, content_type: str) -> tuple[Category, str]:
@@ -34,21 +34,8 @@ def category_upload_start(*, name: str, file_name: str, content_type: str) -> tu
     return category, url
 
 
-def category_image_landed(obj: S3Object) -> uploads.Outcome:
-    """The events process's handler for the categories bucket (settings.EVENT_HANDLERS)."""
-    return uploads.image_landed(Category, obj)
-
-
 def category_delete(*, name: str) -> None:
     category = categories_by_name(name).first()
     if category is None:
         raise NotFound("No such category.")
     uploads.record_delete(category)
-
-
-def categories_cleanup() -> uploads.CleanupResult:
-    return uploads.cleanup_stale_uploads(
-        Category.objects.all(),
-        subject="Category cleanup Notification",
-        message="Cleanup completed. Deleted {count} outdated categories",
-    )

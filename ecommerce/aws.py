@@ -1,7 +1,10 @@
-"""The one AWS client factory, and the names of every resource the app uses.
+"""The one AWS client factory, the one call wrapper, and the names of every resource.
 
 Region, endpoint, retries and timeouts are configured here once. Clients are cached per
 (service, endpoint) because boto3 client creation is slow and clients are thread-safe.
+Every call the app makes goes through `call` (or `unavailable_as` around a library that
+calls AWS itself): an outage becomes `AwsUnavailable` (a 503, or a retry in a worker),
+any other refusal stays the botocore error for the caller to interpret.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 from botocore.config import Config
@@ -17,6 +22,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from ecommerce.names import Names
+
+__all__ = ["AwsUnavailable", "BotoCoreError", "ClientError", "call", "client", "unavailable_as"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +43,24 @@ def endpoint_url() -> str | None:
     return settings.AWS_ENDPOINT_URL or None
 
 
+def client_config(service: str) -> Config:
+    """Region, timeouts and retries for every client; for S3, SigV4 (presigned URLs) and
+    path-style addressing (the emulator only does that)."""
+    extra = {}
+    if service == "s3":
+        extra = {
+            "signature_version": "s3v4",
+            "s3": {"addressing_style": "path" if endpoint_url() else "auto"},
+        }
+    return Config(
+        region_name=settings.AWS_REGION,
+        connect_timeout=settings.AWS_CONNECT_TIMEOUT,
+        read_timeout=settings.AWS_READ_TIMEOUT,
+        retries={"max_attempts": settings.AWS_MAX_ATTEMPTS, "mode": "standard"},
+        **extra,
+    )
+
+
 def client(service: str):
     """A boto3 client for `service`, pointed at the emulator when AWS_ENDPOINT_URL is set."""
     key = (service, endpoint_url(), settings.AWS_REGION)
@@ -44,22 +69,8 @@ def client(service: str):
         return found
     with _lock:
         if key not in _clients:
-            extra = {}
-            if service == "s3":
-                # Presigned URLs must be SigV4; the emulator only does path-style addressing.
-                extra = {
-                    "signature_version": "s3v4",
-                    "s3": {"addressing_style": "path" if endpoint_url() else "auto"},
-                }
-            config = Config(
-                region_name=settings.AWS_REGION,
-                connect_timeout=settings.AWS_CONNECT_TIMEOUT,
-                read_timeout=settings.AWS_READ_TIMEOUT,
-                retries={"max_attempts": settings.AWS_MAX_ATTEMPTS, "mode": "standard"},
-                **extra,
-            )
             _clients[key] = boto3.session.Session().client(
-                service, endpoint_url=endpoint_url(), config=config
+                service, endpoint_url=endpoint_url(), config=client_config(service)
             )
     return _clients[key]
 
@@ -73,15 +84,44 @@ def reset_clients() -> None:
     ssm_parameter.cache_clear()
 
 
+# Error codes that mean "overloaded or failing", whatever the HTTP status says.
+_UNAVAILABLE_CODES = {
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "InternalErrorException",
+}
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True for errors meaning "AWS could not be reached or is overloaded", not "bad request"."""
     if isinstance(exc, BotoCoreError):
         return True
     if isinstance(exc, ClientError):
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        code = exc.response.get("Error", {}).get("Code", "")
-        return status >= 500 or code in {"ThrottlingException", "TooManyRequestsException"}
+        return status >= 500 or error_code(exc) in _UNAVAILABLE_CODES
     return False
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+@contextmanager
+def unavailable_as(service: str) -> Iterator[None]:
+    """Inside the block, an AWS outage raises AwsUnavailable(service); other errors pass."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        if is_unavailable(exc):
+            raise AwsUnavailable(service, str(exc)) from exc
+        raise
+
+
+def call(service: str, operation: str, **params):
+    """`client(service).<operation>(**params)`, with outages raised as AwsUnavailable."""
+    with unavailable_as(service):
+        return getattr(client(service), operation)(**params)
 
 
 # --- resource names --------------------------------------------------------------------------
@@ -118,8 +158,8 @@ def execution_arn(name: str, prefix: str | None = None) -> str:
 def ssm_parameter(name: str) -> str:
     """An SSM parameter value, cached for the process (bootstrap writes the Cognito ids)."""
     try:
-        return client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    except (BotoCoreError, ClientError) as exc:
+        return call("ssm", "get_parameter", Name=name)["Parameter"]["Value"]
+    except ClientError as exc:  # a missing parameter: bootstrap_aws has not run
         raise AwsUnavailable("ssm", str(exc)) from exc
 
 
@@ -152,12 +192,3 @@ def cognito_ids_reread(min_interval: float = 0.0) -> bool:
             "the Cognito pool changed (SSM): using the new ids", extra={"pool": after[0]}
         )
     return after != before
-
-
-def public_object_url(bucket: str, key: str) -> str:
-    """The public (bucket policy: public-read) URL of an object."""
-    from urllib.parse import quote
-
-    if endpoint_url():
-        return f"{endpoint_url().rstrip('/')}/{bucket}/{quote(key)}"
-    return f"https://{bucket}.s3.{settings.AWS_REGION}.amazonaws.com/{quote(key)}"

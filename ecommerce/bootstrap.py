@@ -222,16 +222,18 @@ def _state_machine(sfn, names: aws.Names, definition: str, role_arn: str) -> str
 
 def bootstrap(prefix: str | None = None) -> dict[str, str]:
     """Create or update every resource; returns what exists, by name."""
+    from ecommerce.uploads import upload_models
     from orders.workflow import definition
 
     names = aws.names(prefix)
+    buckets = {purpose: names.bucket(purpose) for purpose in upload_models()}
     sqs, s3 = aws.client("sqs"), aws.client("s3")
     created: dict[str, str] = {}
 
     events_url, events_arn = _queue_with_dlq(
         sqs, names.events_queue, settings.EVENTS_VISIBILITY_TIMEOUT
     )
-    bucket_arns = [f"arn:aws:s3:::{bucket}" for bucket in names.buckets.values()]
+    bucket_arns = [f"arn:aws:s3:::{bucket}" for bucket in buckets.values()]
     sqs.set_queue_attributes(
         QueueUrl=events_url,
         Attributes={
@@ -258,7 +260,7 @@ def bootstrap(prefix: str | None = None) -> dict[str, str]:
         sqs, names.celery_queue, settings.SQS_VISIBILITY_TIMEOUT
     )
 
-    for purpose, bucket in names.buckets.items():
+    for purpose, bucket in buckets.items():
         _bucket(s3, bucket, events_arn)
         created[f"bucket:{purpose}"] = bucket
 

@@ -1,15 +1,14 @@
-"""The events process: raw AWS event messages on SQS, dispatched to app handlers.
+"""The events process: raw AWS event messages on SQS, dispatched to their handlers.
 
 These messages are not Celery messages (S3 ObjectCreated notifications, and the order
-workflow's reports from Step Functions), so they get their own small consumer.
-
-Handlers are declared in settings.EVENT_HANDLERS:
-- ``"s3:<purpose>"`` (purpose = banners, categories, products) receives an `S3Object`
-  for every ObjectCreated record in that bucket;
-- any other key is a message ``type`` and receives the decoded JSON body.
-A message is deleted only after every handler for it succeeded; otherwise it becomes
-visible again after a backoff and, after SQS_MAX_RECEIVE_COUNT tries, lands in the
-dead-letter queue. Handlers must therefore be idempotent.
+workflow's reports from Step Functions), so they get their own small consumer:
+- an ObjectCreated record goes to `uploads.image_landed` for the upload model whose bucket
+  it names (ecommerce/uploads.py: every upload purpose is declared by its model);
+- any other message has a ``type``, and settings.EVENT_HANDLERS names its handler, which
+  receives the decoded JSON body.
+A message is deleted only after its handling succeeded; otherwise it becomes visible again
+after a backoff and, after SQS_MAX_RECEIVE_COUNT tries, lands in the dead-letter queue.
+Handlers must therefore be idempotent.
 """
 
 from __future__ import annotations
@@ -18,24 +17,16 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
-from ecommerce import aws
+from ecommerce import aws, uploads
+from ecommerce.uploads import S3Object
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class S3Object:
-    bucket: str
-    key: str
-    size: int
-    event_name: str
 
 
 class UnknownMessage(Exception):
@@ -49,10 +40,6 @@ def handler_for(kind: str) -> Callable:
     return import_string(path)
 
 
-def _bucket_purposes() -> dict[str, str]:
-    return {bucket: purpose for purpose, bucket in aws.names().buckets.items()}
-
-
 def dispatch(body: str) -> int:
     """Run the handlers for one SQS message body; returns how many handlers ran."""
     message = json.loads(body)
@@ -61,7 +48,6 @@ def dispatch(body: str) -> int:
     if message.get("Event") == "s3:TestEvent":
         return 0  # S3 sends one when notifications are configured
     if "Records" in message:
-        purposes = _bucket_purposes()
         ran = 0
         for record in message["Records"]:
             if record.get("eventSource") != "aws:s3" or not record.get("eventName", "").startswith(
@@ -69,16 +55,17 @@ def dispatch(body: str) -> int:
             ):
                 continue
             bucket = record["s3"]["bucket"]["name"]
-            purpose = purposes.get(bucket)
-            if purpose is None:
+            model = uploads.model_for_bucket(bucket)
+            if model is None:
                 raise UnknownMessage(f"event for unknown bucket {bucket!r}")
-            handler_for(f"s3:{purpose}")(
+            uploads.image_landed(
+                model,
                 S3Object(
                     bucket=bucket,
                     key=unquote_plus(record["s3"]["object"]["key"]),
                     size=int(record["s3"]["object"].get("size", 0)),
                     event_name=record["eventName"],
-                )
+                ),
             )
             ran += 1
         return ran

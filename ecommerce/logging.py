@@ -7,6 +7,8 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("log_context", default=None)
 
@@ -21,6 +23,16 @@ def bind(**fields) -> contextvars.Token:
 
 def unbind(token: contextvars.Token) -> None:
     _context.reset(token)
+
+
+@contextmanager
+def bound(**fields) -> Iterator[None]:
+    """`bind(**fields)` for the duration of the block."""
+    token = bind(**fields)
+    try:
+        yield
+    finally:
+        unbind(token)
 
 
 class ContextFilter(logging.Filter):

@@ -13,10 +13,6 @@ class Names:
         return f"{self.prefix}-{purpose}"
 
     @property
-    def buckets(self) -> dict[str, str]:
-        return {p: self.bucket(p) for p in ("banners", "categories", "products")}
-
-    @property
     def events_queue(self) -> str:
         return f"{self.prefix}-events"
 

@@ -87,10 +87,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", d
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DB_PREPARED_STATEMENTS", default=True
 ):
-    # Lets psycopg prepare what ecommerce/db.py asks it to (the hottest reads);
-    # Django's own cursors bind on the client and never prepare. False (Django's default,
-    # no prepared statements at all) for a pooler that cannot keep them.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # Parameters bound on the server, and a statement run 5 times on a connection prepared
+    # there (psycopg): the planning of the hot queries is done once per connection. False
+    # (Django's defaults) for a pooler that cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)  # the default database file lives there
     # Web, worker, beat and events share one file: wait for locks instead of failing, and
@@ -245,14 +247,40 @@ LOGGING = {
     },
 }
 
-# --- Events process: message kind → handler (see ecommerce/events.py) -----------------------
+# --- Events process (ecommerce/events.py): message type → handler ---------------------------
+# S3 ObjectCreated records need no entry: every upload model declares its bucket.
 EVENT_HANDLERS: dict[str, str] = {
-    "s3:banners": "banners.services.banner_image_landed",
-    "s3:categories": "categories.services.category_image_landed",
-    "s3:products": "products.services.product_image_landed",
+    # The order workflow's report (orders/workflow.py).
+    "order.shipping": "orders.processing.order_shipping_reported",
 }
 # Event handlers are quick; a message whose consumer died comes back after this long.
 EVENTS_VISIBILITY_TIMEOUT = env.int("EVENTS_VISIBILITY_TIMEOUT", default=60)
+
+# --- Work handed to the worker: the outbox, retries, emails --------------------------------
+# A retried task waits RETRY_BACKOFF_SECONDS × 2^n (full jitter), capped.
+RETRY_BACKOFF_SECONDS = env.int("RETRY_BACKOFF_SECONDS", default=2)
+RETRY_BACKOFF_MAX_SECONDS = env.int("RETRY_BACKOFF_MAX_SECONDS", default=120)
+# Emails (ecommerce/email.py): SES outages are tried this often, then given up (logged).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# An email claimed but not going out this long is taken over (its sender died in between).
+EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=10)
+# Neither sent nor failed this long after its last hand-over: the sweeper hands it over again.
+EMAIL_STUCK_AFTER_SECONDS = env.int("EMAIL_STUCK_AFTER_SECONDS", default=300)
+EMAIL_SWEEP_INTERVAL_SECONDS = env.int("EMAIL_SWEEP_INTERVAL_SECONDS", default=60)
+if min(SQS_VISIBILITY_TIMEOUT, EMAIL_STUCK_AFTER_SECONDS) <= EMAIL_CLAIM_SECONDS:
+    # Otherwise the next try (a redelivery, a sweep) would find a dead sender's claim still
+    # fresh and skip it.
+    raise ImproperlyConfigured(
+        "EMAIL_CLAIM_SECONDS must be below SQS_VISIBILITY_TIMEOUT and EMAIL_STUCK_AFTER_SECONDS"
+    )
+if RETRY_BACKOFF_MAX_SECONDS >= EMAIL_STUCK_AFTER_SECONDS:
+    # A retry waiting in the outbox must not look stuck to the sweeper.
+    raise ImproperlyConfigured("RETRY_BACKOFF_MAX_SECONDS must be below EMAIL_STUCK_AFTER_SECONDS")
+CELERY_BEAT_SCHEDULE["emails-sweep"] = {
+    "task": "ecommerce.tasks.emails_sweep",
+    "schedule": float(EMAIL_SWEEP_INTERVAL_SECONDS),
+    "options": {"expires": EMAIL_SWEEP_INTERVAL_SECONDS},
+}
 
 # --- Image uploads (ecommerce/uploads.py) ---------------------------------------------------
 # Origins allowed to PUT images straight to the buckets (browser uploads).
@@ -266,19 +294,10 @@ CLEANUP_MAX_AGE_SECONDS = env.int("CLEANUP_MAX_AGE_SECONDS", default=3600)
 if CLEANUP_MAX_AGE_SECONDS <= UPLOAD_URL_EXPIRES_SECONDS:
     # Otherwise a record could be deleted while its upload URL still works.
     raise ImproperlyConfigured("CLEANUP_MAX_AGE_SECONDS must exceed UPLOAD_URL_EXPIRES_SECONDS")
-# `expires`: a run the worker could not start within one interval is dropped, not queued up.
-CELERY_BEAT_SCHEDULE["banners-cleanup"] = {
-    "task": "banners.tasks.banners_cleanup",
-    "schedule": float(CLEANUP_INTERVAL_SECONDS),
-    "options": {"expires": CLEANUP_INTERVAL_SECONDS},
-}
-CELERY_BEAT_SCHEDULE["categories-cleanup"] = {
-    "task": "categories.tasks.categories_cleanup",
-    "schedule": float(CLEANUP_INTERVAL_SECONDS),
-    "options": {"expires": CLEANUP_INTERVAL_SECONDS},
-}
-CELERY_BEAT_SCHEDULE["products-cleanup"] = {
-    "task": "products.tasks.products_cleanup",
+# One entry cleans every upload purpose. `expires`: a run the worker could not start within
+# one interval is dropped, not queued up.
+CELERY_BEAT_SCHEDULE["uploads-cleanup"] = {
+    "task": "ecommerce.tasks.uploads_cleanup",
     "schedule": float(CLEANUP_INTERVAL_SECONDS),
     "options": {"expires": CLEANUP_INTERVAL_SECONDS},
 }
@@ -286,34 +305,15 @@ CELERY_BEAT_SCHEDULE["products-cleanup"] = {
 # --- Orders (orders/) -----------------------------------------------------------------------
 # Orders in pending/processing untouched this long are re-enqueued by the sweeper ...
 ORDER_STUCK_AFTER_SECONDS = env.int("ORDER_STUCK_AFTER_SECONDS", default=300)
-# ... and failed (stock released, customer emailed) once processing was enqueued this often.
+# ... and failed (stock released, customer emailed) once processing was handed over this
+# often (placement, retries after AWS outages and sweeps all count).
 ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=5)
 ORDER_SWEEP_INTERVAL_SECONDS = env.int("ORDER_SWEEP_INTERVAL_SECONDS", default=60)
-# Order tasks retry AWS outages this often, waiting 2^n × the base (full jitter, capped).
-ORDER_TASK_MAX_RETRIES = env.int("ORDER_TASK_MAX_RETRIES", default=5)
-ORDER_RETRY_BACKOFF_SECONDS = env.int("ORDER_RETRY_BACKOFF_SECONDS", default=2)
-ORDER_RETRY_BACKOFF_MAX_SECONDS = env.int(
-    "ORDER_RETRY_BACKOFF_MAX_SECONDS", default=min(120, SQS_VISIBILITY_TIMEOUT // 2)
-)
-if ORDER_RETRY_BACKOFF_MAX_SECONDS >= SQS_VISIBILITY_TIMEOUT:
-    # A retry waits in the worker, unacknowledged: past the visibility it is delivered twice.
-    raise ImproperlyConfigured(
-        "ORDER_RETRY_BACKOFF_MAX_SECONDS must be below SQS_VISIBILITY_TIMEOUT"
-    )
-# An order email claimed but not yet going out this long is taken over by the next delivery
-# (its sender died in between). Redeliveries come after the queues' visibility timeouts.
-ORDER_EMAIL_CLAIM_SECONDS = env.int("ORDER_EMAIL_CLAIM_SECONDS", default=10)
-_shortest_redelivery = min(SQS_VISIBILITY_TIMEOUT, EVENTS_VISIBILITY_TIMEOUT)
-if _shortest_redelivery <= ORDER_EMAIL_CLAIM_SECONDS:
-    # Otherwise a redelivery would find the dead sender's claim still fresh and skip it.
-    raise ImproperlyConfigured(
-        "ORDER_EMAIL_CLAIM_SECONDS must be below SQS_VISIBILITY_TIMEOUT and "
-        "EVENTS_VISIBILITY_TIMEOUT"
-    )
+if RETRY_BACKOFF_MAX_SECONDS >= ORDER_STUCK_AFTER_SECONDS:
+    # A retry waiting in the outbox must not look stuck to the sweeper.
+    raise ImproperlyConfigured("RETRY_BACKOFF_MAX_SECONDS must be below ORDER_STUCK_AFTER_SECONDS")
 CELERY_BEAT_SCHEDULE["orders-sweep"] = {
     "task": "orders.tasks.order_sweep",
     "schedule": float(ORDER_SWEEP_INTERVAL_SECONDS),
     "options": {"expires": ORDER_SWEEP_INTERVAL_SECONDS},
 }
-# The order workflow's report (orders/workflow.py) arrives on the events queue.
-EVENT_HANDLERS["order.shipping"] = "orders.services.order_shipping_reported"

@@ -1,17 +1,17 @@
 """Image uploads straight to S3, once for every app that has images.
 
-An app declares its record as a subclass of `ImageUpload` (naming its bucket purpose), its
-``s3:<purpose>`` event handler as a call to `image_landed`, and its periodic cleanup as a
-call to `cleanup_stale_uploads`. The flow:
+An app declares an upload purpose once, as a concrete subclass of `ImageUpload` naming its
+`upload_purpose`; everything else derives from that model: its bucket (`<prefix>-<purpose>`,
+created by bootstrap_aws), the handling of its bucket's ObjectCreated events (the events
+process), and its periodic cleanup (`uploads_cleanup`, one beat entry for all). The flow:
 
 1. `upload_start` gives the record a server-chosen key ``<uuid>/<safe-name>`` and returns a
-   presigned PUT URL with the content type signed. The record keeps its current image (if
-   any) until the new one has landed and passed the checks.
+   presigned PUT URL. The record keeps its current image (if any) until the new one has
+   landed and passed the checks.
 2. The client PUTs the file to S3; S3 sends ObjectCreated to the events queue.
-3. `image_landed` (in the events process) checks the object: size within UPLOAD_MAX_BYTES,
-   stored content type and first bytes matching the declared type. A good object becomes
-   the record's image (the previous one is deleted); a bad one is deleted and the record
-   marked rejected; an object no record asked for is deleted. It is idempotent.
+3. `image_landed` (in the events process) checks the object (ecommerce/images.py). A good
+   object becomes the record's image (the previous one is deleted); a bad one is deleted
+   and the record marked rejected; an object no record asked for is deleted. Idempotent.
 4. `cleanup_stale_uploads` (Celery beat) deletes records whose upload never landed, after
    checking S3 for the object (a lost event must not lose an upload).
 
@@ -23,124 +23,28 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
-import unicodedata
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import ClassVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
-from rest_framework import serializers
 
-from ecommerce import aws
-from ecommerce.errors import DomainError
-from ecommerce.events import S3Object
-from ecommerce.fields import StrictCharField
+from ecommerce import aws, storage
+from ecommerce.images import HEAD_BYTES, declared_type, new_key
 
 logger = logging.getLogger(__name__)
 
 
-# --- the image types accepted ----------------------------------------------------------------
-
-
 @dataclass(frozen=True)
-class ImageType:
-    content_type: str
-    extensions: tuple[str, ...]  # the first one is used when the file name has none of them
-    matches: Callable[[bytes], bool]  # given the object's first bytes
-
-
-IMAGE_TYPES: dict[str, ImageType] = {
-    t.content_type: t
-    for t in (
-        ImageType("image/png", (".png",), lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
-        ImageType("image/jpeg", (".jpg", ".jpeg"), lambda head: head.startswith(b"\xff\xd8\xff")),
-        ImageType("image/gif", (".gif",), lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
-        ImageType(
-            "image/webp", (".webp",), lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-        ),
-    )
-}
-_TYPE_BY_EXTENSION = {ext: t for t in IMAGE_TYPES.values() for ext in t.extensions}
-HEAD_BYTES = 16  # enough for every signature above
-
-
-class InvalidUpload(DomainError):
-    code = "invalid_upload"
-
-
-# --- file names and keys ---------------------------------------------------------------------
-
-_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
-MAX_STEM_LENGTH = 100
-
-
-def safe_file_name(file_name: str, content_type: str) -> str:
-    """The client's file name reduced to a safe basename with the declared type's extension.
-
-    Directories are dropped (``../../x.png`` → ``x.png``), characters outside
-    ``[A-Za-z0-9._-]`` become ``-``, leading dots go (no hidden files), the stem is capped
-    and the extension is forced to match the declared type, so a key's extension always
-    tells its declared type. A name with no file part at all (``..``, ``a/``) is refused.
-    """
-    image_type = _image_type(content_type)
-    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
-    if not base.strip(". \t"):
-        raise InvalidUpload("fileName has no file name part.")
-    ascii_base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    cleaned = _UNSAFE_RUN.sub("-", ascii_base)
-    stem, dot, suffix = cleaned.rpartition(".")
-    if not dot:
-        stem, suffix = cleaned, ""
-    extension = f".{suffix.lower()}"
-    if extension not in image_type.extensions:
-        if not stem.strip(".-_"):
-            stem = cleaned  # ".htaccess": all of it is the name
-        extension = image_type.extensions[0]
-    stem = stem.strip(".-_")[:MAX_STEM_LENGTH].strip(".-_") or "image"
-    return f"{stem}{extension}"
-
-
-def new_key(file_name: str, content_type: str) -> str:
-    """A server-chosen object key, ``<uuid4>/<safe-name>``: uploads never overwrite each other."""
-    return f"{uuid.uuid4()}/{safe_file_name(file_name, content_type)}"
-
-
-def _image_type(content_type: str) -> ImageType:
-    try:
-        return IMAGE_TYPES[content_type]
-    except KeyError:
-        allowed = ", ".join(IMAGE_TYPES)
-        raise InvalidUpload(f"fileType must be one of {allowed}.") from None
-
-
-def declared_type(key: str) -> ImageType | None:
-    """The type a key was issued for (keys always carry the declared type's extension)."""
-    _, dot, extension = key.rpartition(".")
-    return _TYPE_BY_EXTENSION.get(f".{extension.lower()}") if dot else None
-
-
-class ImageUploadInput(serializers.Serializer):
-    """The input every upload-url endpoint shares (apps add their own fields)."""
-
-    fileName = StrictCharField(max_length=255)  # noqa: N815 - the API's camelCase
-    fileType = serializers.ChoiceField(choices=list(IMAGE_TYPES))  # noqa: N815
-
-    def validate(self, attrs):
-        try:
-            safe_file_name(attrs["fileName"], attrs["fileType"])
-        except InvalidUpload as exc:
-            raise serializers.ValidationError({"fileName": [exc.message]}) from None
-        return attrs
-
-
-# --- the record ------------------------------------------------------------------------------
+class S3Object:
+    bucket: str
+    key: str
+    size: int
+    event_name: str
 
 
 class ImageStatus(models.TextChoices):
@@ -160,11 +64,14 @@ class ImageUpload(models.Model):
     `status` says whether the record has a live image (`ready`) or not (`pending`: an upload
     is awaited, `rejected`: the last upload was refused). `image_*` describe the live image,
     `upload_*` the upload in progress; a replacement keeps the live image until it lands.
-    Subclasses set `upload_purpose` (the bucket's purpose, e.g. "banners") and, when they
-    need their own Meta, inherit it: ``class Meta(ImageUpload.Meta)``.
+    Subclasses set `upload_purpose` (the bucket's purpose, e.g. "banners") and
+    `cleanup_notice` (the SNS subject and message, with ``{count}``, published when the
+    cleanup deleted records); when they need their own Meta, they inherit it:
+    ``class Meta(ImageUpload.Meta)``.
     """
 
     upload_purpose: ClassVar[str]
+    cleanup_notice: ClassVar[tuple[str, str]]
 
     status = models.CharField(
         max_length=10, choices=ImageStatus.choices, default=ImageStatus.PENDING
@@ -192,75 +99,25 @@ class ImageUpload(models.Model):
     def bucket(cls) -> str:
         return aws.names().bucket(cls.upload_purpose)
 
+    @classmethod
+    def cleanup_candidates(cls) -> QuerySet:
+        """The records the cleanup may delete (all of them unless a subclass says less)."""
+        return cls.objects.all()
 
-# --- S3 ----------------------------------------------------------------------------------------
-
-
-def _s3_call(operation: str, **params):
-    try:
-        return getattr(aws.client("s3"), operation)(**params)
-    except (BotoCoreError, ClientError) as exc:
-        if aws.is_unavailable(exc):
-            raise aws.AwsUnavailable("s3", str(exc)) from exc
-        raise
+    @classmethod
+    def image_changed(cls) -> None:
+        """Called when a record's live image changed (landed, replaced or taken down)."""
 
 
-def _is_missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}
+def upload_models() -> dict[str, type[ImageUpload]]:
+    """Every declared upload purpose and its model."""
+    return {
+        model.upload_purpose: model for model in apps.get_models() if issubclass(model, ImageUpload)
+    }
 
 
-def presigned_put_url(bucket: str, key: str, content_type: str) -> str:
-    """A PUT URL for exactly this key and content type, valid UPLOAD_URL_EXPIRES_SECONDS."""
-    return aws.client("s3").generate_presigned_url(
-        "put_object",
-        Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
-        ExpiresIn=settings.UPLOAD_URL_EXPIRES_SECONDS,
-    )
-
-
-def object_exists(bucket: str, key: str) -> bool:
-    try:
-        _s3_call("head_object", Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if _is_missing(exc):
-            return False
-        raise
-    return True
-
-
-def delete_object(bucket: str, key: str) -> None:
-    """Delete an object (deleting a missing one is not an error: S3 deletes are idempotent)."""
-    _s3_call("delete_object", Bucket=bucket, Key=key)
-
-
-class ObjectGone(Exception):
-    """The object is no longer in the bucket."""
-
-
-def object_problem(bucket: str, key: str) -> str | None:
-    """Why the object cannot be an image for its key, or None when it is fine."""
-    try:
-        head = _s3_call("head_object", Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if _is_missing(exc):
-            raise ObjectGone(key) from exc
-        raise
-    image_type = declared_type(key)
-    if image_type is None:
-        return "not an upload key"
-    size = head["ContentLength"]
-    if size > settings.UPLOAD_MAX_BYTES:
-        return f"file is {size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}"
-    if size == 0:
-        return "file is empty"
-    if head.get("ContentType") != image_type.content_type:
-        # The signature fixes it on real AWS; the emulator lets anything through, and the
-        # stored type is what the public URL serves (text/html would be a stored XSS).
-        return f"stored as {head.get('ContentType')!r}, declared {image_type.content_type!r}"
-    first = _s3_call("get_object", Bucket=bucket, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")
-    if not image_type.matches(first["Body"].read()):
-        return f"content is not {image_type.content_type}"
-    return None
+def model_for_bucket(bucket: str) -> type[ImageUpload] | None:
+    return next((m for m in upload_models().values() if m.bucket() == bucket), None)
 
 
 # --- the verbs -----------------------------------------------------------------------------
@@ -287,7 +144,7 @@ def upload_start(record: ImageUpload, *, file_name: str, content_type: str) -> s
             ),
         )
         record.refresh_from_db()
-    return presigned_put_url(record.bucket(), key, content_type)
+    return storage.presigned_put_url(record.bucket(), key, content_type)
 
 
 def record_delete(record: ImageUpload) -> None:
@@ -296,8 +153,11 @@ def record_delete(record: ImageUpload) -> None:
     # upload landing after this finds no record and is deleted by `image_landed`.
     for key in (record.image_key, record.upload_key):
         if key:
-            delete_object(record.bucket(), key)
+            storage.delete(record.bucket(), key)
+    live = record.status == ImageStatus.READY
     record.delete()
+    if live:
+        transaction.on_commit(type(record).image_changed)
 
 
 class Outcome(enum.StrEnum):
@@ -308,12 +168,38 @@ class Outcome(enum.StrEnum):
     GONE = "gone"  # the object is no longer there: nothing to do
 
 
+class ObjectGone(Exception):
+    """The object is no longer in the bucket."""
+
+
+def object_problem(bucket: str, key: str) -> str | None:
+    """Why the object cannot be an image for its key, or None when it is fine."""
+    found = storage.head(bucket, key)
+    if found is None:
+        raise ObjectGone(key)
+    image_type = declared_type(key)
+    if image_type is None:
+        return "not an upload key"
+    size = found["ContentLength"]
+    if size > settings.UPLOAD_MAX_BYTES:
+        return f"file is {size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}"
+    if size == 0:
+        return "file is empty"
+    if found.get("ContentType") != image_type.content_type:
+        # The signature fixes it on real AWS; the emulator lets anything through, and the
+        # stored type is what the public URL serves (text/html would be a stored XSS).
+        return f"stored as {found.get('ContentType')!r}, declared {image_type.content_type!r}"
+    if not image_type.matches(storage.read_head(bucket, key, HEAD_BYTES)):
+        return f"content is not {image_type.content_type}"
+    return None
+
+
 def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
     """Handle an ObjectCreated event for a bucket of `model`; safe to run any number of times."""
     record = model.objects.filter(Q(upload_key=obj.key) | Q(image_key=obj.key)).first()
     log = {"bucket": obj.bucket, "key": obj.key, "model": model._meta.label}
     if record is None:
-        delete_object(obj.bucket, obj.key)
+        storage.delete(obj.bucket, obj.key)
         logger.info("upload with no record deleted", extra=log)
         return Outcome.ORPHAN
     log["record"] = str(record.pk)
@@ -324,8 +210,10 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
         return Outcome.GONE
 
     if problem is not None:
-        delete_object(obj.bucket, obj.key)
-        _reject(model, record, obj.key, problem)
+        storage.delete(obj.bucket, obj.key)
+        with transaction.atomic():
+            if _reject(model, record, obj.key, problem):
+                transaction.on_commit(model.image_changed)
         logger.warning("upload rejected", extra={**log, "reason": problem})
         return Outcome.REJECTED
     if record.image_key == obj.key:
@@ -337,7 +225,7 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
             return Outcome.UNCHANGED  # another handler got there first
         replaced = current.image_key
         current.image_key, current.upload_key = obj.key, None
-        current.image_url = aws.public_object_url(obj.bucket, obj.key)
+        current.image_url = storage.public_url(obj.bucket, obj.key)
         current.uploaded_at = timezone.now()
         current.status, current.rejection_reason = ImageStatus.READY, ""
         current.save(
@@ -350,16 +238,18 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
                 "rejection_reason",
             ]
         )
+        transaction.on_commit(model.image_changed)
     logger.info("image ready", extra=log)
     if replaced:
         try:
-            delete_object(obj.bucket, replaced)
+            storage.delete(obj.bucket, replaced)
         except Exception:  # noqa: BLE001 - the new image is live; a stray old object is harmless
             logger.exception("replaced image could not be deleted", extra={**log, "old": replaced})
     return Outcome.READY
 
 
-def _reject(model: type[ImageUpload], record: ImageUpload, key: str, reason: str) -> None:
+def _reject(model: type[ImageUpload], record: ImageUpload, key: str, reason: str) -> bool:
+    """Record the refusal of `key`; returns whether the live image was taken down."""
     if record.upload_key == key:
         # A refused replacement leaves the live image in place.
         changes = {"upload_key": None}
@@ -368,8 +258,9 @@ def _reject(model: type[ImageUpload], record: ImageUpload, key: str, reason: str
         model.objects.filter(pk=record.pk, upload_key=key).update(
             **changes, rejection_reason=reason[:200]
         )
-    else:
-        # The live image was overwritten through its (still valid) upload URL.
+        return False
+    # The live image was overwritten through its (still valid) upload URL.
+    return bool(
         model.objects.filter(pk=record.pk, image_key=key).update(
             image_key=None,
             image_url="",
@@ -377,6 +268,7 @@ def _reject(model: type[ImageUpload], record: ImageUpload, key: str, reason: str
             status=ImageStatus.PENDING if record.upload_key else ImageStatus.REJECTED,
             rejection_reason=reason[:200],
         )
+    )
 
 
 @dataclass(frozen=True)
@@ -392,21 +284,22 @@ def stale_uploads(queryset: QuerySet, *, older_than: timedelta) -> QuerySet:
     ).order_by()
 
 
-def cleanup_stale_uploads(queryset: QuerySet, *, subject: str, message: str) -> CleanupResult:
-    """Delete records whose upload never landed (older than CLEANUP_MAX_AGE_SECONDS).
+def cleanup_stale_uploads(model: type[ImageUpload]) -> CleanupResult:
+    """Delete `model`'s records whose upload never landed (older than
+    CLEANUP_MAX_AGE_SECONDS), among its cleanup candidates.
 
     Before deleting, S3 is asked whether the object is there after all; if so the record
-    is completed through `image_landed` instead. When anything was deleted, `message`
-    (formatted with ``count``) is published to the SNS topic under `subject`.
+    is completed through `image_landed` instead. When anything was deleted, the model's
+    cleanup notice is published to the SNS topic.
     """
-    model = queryset.model
+    queryset = model.cleanup_candidates()
     bucket = model.bucket()
     deleted = completed = 0
     candidates = stale_uploads(
         queryset, older_than=timedelta(seconds=settings.CLEANUP_MAX_AGE_SECONDS)
     )
     for record in list(candidates):
-        if record.upload_key and object_exists(bucket, record.upload_key):
+        if record.upload_key and storage.exists(bucket, record.upload_key):
             outcome = image_landed(model, S3Object(bucket, record.upload_key, 0, "cleanup"))
             completed += outcome == Outcome.READY
             continue
@@ -419,11 +312,21 @@ def cleanup_stale_uploads(queryset: QuerySet, *, subject: str, message: str) -> 
         else:
             deleted += unchanged.delete()[1].get(model._meta.label, 0)
     if deleted:
-        aws.client("sns").publish(
-            TopicArn=aws.topic_arn(), Subject=subject, Message=message.format(count=deleted)
+        subject, message = model.cleanup_notice
+        aws.call(
+            "sns",
+            "publish",
+            TopicArn=aws.topic_arn(),
+            Subject=subject,
+            Message=message.format(count=deleted),
         )
     logger.info(
         "upload cleanup done",
         extra={"model": model._meta.label, "deleted": deleted, "completed": completed},
     )
     return CleanupResult(deleted=deleted, completed=completed)
+
+
+def uploads_cleanup() -> dict[str, CleanupResult]:
+    """The cleanup of every upload purpose (one beat entry runs it)."""
+    return {purpose: cleanup_stale_uploads(model) for purpose, model in upload_models().items()}

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from orders.models import Order, OrderEmail, OrderTransition
+from ecommerce.models import Email
+from orders.emails import email_key
+from orders.models import EmailKind, Order, OrderTransition
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -21,15 +23,10 @@ class OrderTransitionInline(ReadOnlyInline):
     verbose_name_plural = "history"
 
 
-class OrderEmailInline(ReadOnlyInline):
-    model = OrderEmail
-    fields = readonly_fields = ["kind", "ses_message_id", "created_at", "sent_at"]
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders with their history and emails. Read-only: status changes go through
-    orders.services (guarded transitions, stock released, emails once)."""
+    orders.lifecycle (guarded transitions, stock released, emails once)."""
 
     list_display = [
         "id",
@@ -59,8 +56,15 @@ class OrderAdmin(admin.ModelAdmin):
         "attempts",
         "created_at",
         "updated_at",
+        "emails",
     ]
-    inlines = [OrderTransitionInline, OrderEmailInline]
+    inlines = [OrderTransitionInline]
+
+    @admin.display(description="emails")
+    def emails(self, obj: Order) -> str:
+        keys = {email_key(obj.id, kind): kind for kind in EmailKind}
+        found = Email.objects.filter(key__in=keys).order_by("created_at")
+        return "; ".join(f"{keys[e.key]}: {e.state}" for e in found) or "—"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,4 +1,4 @@
-"""Thin views over orders.services and orders.selectors."""
+"""Thin views over the orders' stages (placement, lifecycle) and orders.selectors."""
 
 import uuid
 from urllib.parse import urlencode
@@ -9,7 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated
-from orders import selectors, services
+from orders import selectors
+from orders.lifecycle import order_cancel
+from orders.placement import order_place
 from orders.serializers import (
     IdempotencyKeyInput,
     OrderCreateInput,
@@ -71,7 +73,7 @@ class OrderCreateView(APIView):
     def post(self, request):
         key = _idempotency_key(request)
         data = _validated(OrderCreateInput, request.data)
-        placement = services.order_place(
+        placement = order_place(
             user=request.user,
             product_id=data["id"],
             quantity=data["quantity"],
@@ -106,7 +108,7 @@ class OrderListView(APIView):
         if page.next_cursor:
             query = urlencode({"pageSize": params["pageSize"], "cursor": page.next_cursor})
             next_url = f"{request.build_absolute_uri(request.path)}?{query}"
-        return Response({"orders": OrderOutput(page.orders, many=True).data, "next": next_url})
+        return Response({"orders": OrderOutput(page.items, many=True).data, "next": next_url})
 
 
 ORDER_ID = OpenApiParameter("order_id", uuid.UUID, OpenApiParameter.PATH)
@@ -143,6 +145,6 @@ class OrderCancelView(APIView):
         summary="Cancel your order while it is pending or processing; its stock goes back",
     )
     def post(self, request, order_id: uuid.UUID):
-        services.order_cancel(user=request.user, order_id=order_id)
+        order_cancel(user=request.user, order_id=order_id)
         order = selectors.order_for_viewer(order_id=order_id, user=request.user)
         return Response(OrderOutput(order).data)

@@ -18,7 +18,7 @@ IN_FLIGHT = [OrderStatus.PENDING, OrderStatus.PROCESSING]
 
 
 class Order(models.Model):
-    """One product line bought by one user. Status changes only through `orders.services`.
+    """One product line bought by one user. Status changes only through `orders.lifecycle`.
 
     The product's name and unit price are copied at placement, so the order keeps its
     history when the product changes or is deleted.
@@ -83,33 +83,11 @@ class OrderTransition(models.Model):
 
 
 class EmailKind(models.TextChoices):
+    """The customer's emails about an order (orders/emails.py), at most one of each."""
+
     CONFIRMATION = "confirmation", "confirmation"
     SHIPPING = "shipping", "shipping"
     FAILURE = "failure", "failure"
-
-
-class OrderEmail(models.Model):
-    """The claim on one email per order and kind: inserted before sending (the unique
-    constraint makes the claim exclusive), marked `sent_at` as the request goes out, then
-    completed with the SES message id. A claim never marked belongs to a sender that died
-    before sending: the next delivery takes it over (orders.services._email_claim)."""
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=12, choices=EmailKind.choices)
-    # Empty while sending; for good when the outcome is unknown (sent_at set: never resent).
-    ses_message_id = models.CharField(max_length=100, blank=True)
-    # When the claim was taken (or taken over: orders.services._email_claim).
-    created_at = models.DateTimeField(default=timezone.now)
-    # When the request to SES went out; null: claimed, not sent (yet).
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["order", "kind"], name="orders_email_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} email for {self.order_id}"
 
 
 class IdempotencyRecord(models.Model):

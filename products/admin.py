@@ -4,8 +4,9 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from ecommerce.aws import AwsUnavailable
+from ecommerce.models import Email
 from products import services
+from products.errors import ReviewRefused
 from products.models import Product
 
 
@@ -58,8 +59,7 @@ class ProductAdmin(admin.ModelAdmin):
         "seller_email",
         "reviewed_by",
         "reviewed_at",
-        "approval_email_message_id",
-        "rejection_email_message_id",
+        "decision_emails",
         "image_status",
         "created_at",
     ]
@@ -69,6 +69,11 @@ class ProductAdmin(admin.ModelAdmin):
         if not obj.image_url:
             return "—"
         return format_html('<a href="{0}"><img src="{0}" alt="" height="60"></a>', obj.image_url)
+
+    @admin.display(description="decision emails")
+    def decision_emails(self, obj: Product) -> str:
+        found = Email.objects.filter(key__startswith=f"product:{obj.id}:").order_by("created_at")
+        return "; ".join(f"{e.subject}: {e.state}" for e in found) or "—"
 
     @admin.display(description="image upload")
     def image_status(self, obj: Product) -> str:
@@ -124,24 +129,15 @@ class ProductAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/products/product/reject_selected.html", context)
 
     def _review(self, request, queryset, decide, verb: str) -> None:
-        done, refused, unsent = 0, [], []
+        done, refused = 0, []
         for pk, name in queryset.values_list("pk", "product_name"):
             try:
                 decide(pk)
-            except services.ReviewRefused as exc:
+            except ReviewRefused as exc:
                 refused.append(f"{name}: {exc.message}")
                 continue
-            except AwsUnavailable:
-                unsent.append(name)
             done += 1
         if done:
             self.message_user(request, f"{done} product(s) {verb}.", messages.SUCCESS)
         for line in refused:
             self.message_user(request, f"Not {verb}: {line}", messages.ERROR)
-        if unsent:
-            self.message_user(
-                request,
-                f"Email to the seller could not be sent (SES unavailable) for: "
-                f"{', '.join(unsent)}. Run the action again to send it.",
-                messages.WARNING,
-            )

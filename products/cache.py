@@ -9,11 +9,11 @@ request in every web process, without any cross-process messaging:
 - a page built from data older than its key is impossible: the version is read before the
   page query, so a page can only be *fresher* than its key.
 If a process dies between its commit and its bump, pages stay stale until the entry's
-timeout (CATALOGUE_CACHE_SECONDS) — the only staleness there is, and it is bounded.
+timeout (CATALOGUE_CACHE_SECONDS): the only staleness there is, and it is bounded.
 
-The version lives in a PostgreSQL sequence (a bump is `nextval`, which takes no row lock
-and needs no commit flush, so it costs order placement nearly nothing), or in a one-row
-table on SQLite.
+The version is a PostgreSQL sequence (a bump is `nextval`: no row lock, no commit to flush,
+so every order placed can afford one) or, on SQLite, a one-row table: the one place where
+the two databases run different statements (docs/performance.md says why).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ import functools
 import time
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 
-from ecommerce.db import fetch_prepared
 from ecommerce.local_cache import LocalCache
 
 VERSION = "products_catalogue_version"
@@ -47,9 +46,10 @@ def enabled() -> bool:
 
 
 def catalogue_version() -> int:
-    """The current version: one tiny query, on every catalogue request (straight on the
-    DB-API connection, ecommerce/db.py)."""
-    return fetch_prepared(_READ[connections[DEFAULT_DB_ALIAS].vendor])[0][0]
+    """The current version: one tiny query, on every catalogue request."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READ[connection.vendor])
+        return cursor.fetchone()[0]
 
 
 def _bump() -> None:
@@ -62,18 +62,6 @@ def catalogue_changed() -> None:
     transaction.on_commit(_bump)
 
 
-def bump_after_commit_sql(condition: str) -> str:
-    """What to append to one statement run outside a transaction on PostgreSQL, instead of
-    calling catalogue_changed() after it: COMMIT, then the bump if `condition` (SQL over
-    the committed data) holds, in the statement's own round trip.
-
-    PostgreSQL's simple query protocol (Django's psycopg cursors bind on the client) runs
-    `s; COMMIT; b` as s committed, then b; an error in s rolls it back and skips the rest.
-    So the bump still comes after the commit, and only for a change that committed.
-    """
-    return f";\nCOMMIT;\nSELECT nextval('{VERSION}') WHERE {condition}"
-
-
 def page_key(request) -> tuple[int, str]:
     """What a page depends on: (the version, the host (its `next` URL is absolute) and the
     query string, parameters sorted so that equivalent queries share an entry)."""
@@ -82,10 +70,8 @@ def page_key(request) -> tuple[int, str]:
 
 
 # One entry per (host, query), holding the version it was built for: a page of a newer
-# version replaces the older one. Keyed by version too, the pages of every older version
-# stayed in the cache until it was full (every order placed bumps the version): the soak
-# scenario saw each web process grow by about 3 MiB a minute, up to MAX_PAGES dead pages.
-# Per process and not Django's LocMemCache: see ecommerce/local_cache.py.
+# version replaces the older one, so old versions' pages never pile up (every order placed
+# bumps the version).
 MAX_PAGES = 2000
 pages = LocalCache(MAX_PAGES)
 
@@ -118,12 +104,9 @@ class CatalogueCacheMiddleware:
 
     Placed right after SecurityMiddleware (settings.MIDDLEWARE): a warm page is its bytes
     and the headers the whole stack gave it the first time, answered without sessions,
-    CSRF, authentication, URL resolution or DRF; that is most of what a request costs
-    once the page itself is cached (`python -m benchmarks.run`: the warm catalogue went
-    from 0.60 of the floor to 0.75-0.79 when the cache moved here from the view, with the
-    version read below). A miss goes down the stack
-    as usual and its 200 is stored under the version read *before* the page was built.
-    Only anonymous-safe responses are stored: GET, 200, no cookies set.
+    CSRF, authentication, URL resolution or DRF. A miss goes down the stack as usual and
+    its 200 is stored under the version read *before* the page was built. Only
+    anonymous-safe responses are stored: GET, 200, no cookies set.
     """
 
     def __init__(self, get_response):

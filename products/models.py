@@ -2,10 +2,12 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ecommerce.uploads import STALE_CANDIDATE, ImageStatus, ImageUpload
+from products.cache import catalogue_changed
 
 
 class ProductStatus(models.TextChoices):
@@ -14,8 +16,7 @@ class ProductStatus(models.TextChoices):
     REJECTED = "rejected", "rejected"
 
 
-# The public catalogue is exactly these rows; the same Q defines the partial indexes, so
-# every listing query (which always includes it) can use them.
+# The public catalogue is exactly these rows.
 APPROVED = models.Q(status=ProductStatus.APPROVED)
 
 
@@ -28,6 +29,10 @@ class ProductImage(ImageUpload):
     """
 
     upload_purpose = "products"
+    cleanup_notice = (
+        "Product cleanup Notification",
+        "Cleanup completed. Deleted {count} outdated products",
+    )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
@@ -43,6 +48,15 @@ class ProductImage(ImageUpload):
 
     def __str__(self) -> str:
         return f"product image {self.id}"
+
+    @classmethod
+    def cleanup_candidates(cls) -> models.QuerySet:
+        # Approved products are never cleaned up (a lost image is for staff to see).
+        return cls.objects.exclude(product__status=ProductStatus.APPROVED)
+
+    @classmethod
+    def image_changed(cls) -> None:
+        catalogue_changed()  # the catalogue shows the image
 
 
 class Product(models.Model):
@@ -83,9 +97,6 @@ class Product(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=500, blank=True)
-    # SES message ids of the decision emails: each is sent at most once.
-    approval_email_message_id = models.CharField(max_length=100, blank=True)
-    rejection_email_message_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -98,13 +109,20 @@ class Product(models.Model):
             ),
         ]
         indexes = [
-            # Keyset pagination: each ordering is (value, id), on approved rows only.
-            models.Index(fields=["created_at", "id"], condition=APPROVED, name="products_new_idx"),
-            models.Index(fields=["price", "id"], condition=APPROVED, name="products_price_idx"),
+            # Keyset pagination of the catalogue: (status, value, id) for each ordering. The
+            # status leads, rather than a partial index on approved rows, so that a
+            # prepared statement's generic plan (status a parameter) can use them.
+            models.Index(fields=["status", "created_at", "id"], name="products_new_idx"),
+            models.Index(fields=["status", "price", "id"], name="products_price_idx"),
+            models.Index(fields=["status", "product_name", "id"], name="products_name_idx"),
+            # A category's page, newest first, straight from the index (no sort step).
             models.Index(
-                fields=["product_name", "id"], condition=APPROVED, name="products_name_idx"
+                F("status"),
+                Lower("category"),
+                F("created_at"),
+                F("id"),
+                name="products_category_idx",
             ),
-            models.Index(Lower("category"), condition=APPROVED, name="products_category_idx"),
             # A seller's own submissions, newest first (GET /products/mine).
             models.Index(fields=["owner", "created_at", "id"], name="products_owner_idx"),
         ]

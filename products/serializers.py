@@ -1,11 +1,11 @@
-"""Input validation, and the output shapes for the schema (views build plain dicts)."""
+"""Input validation, and the output shapes (each defined once, here; the schema is theirs)."""
 
 from decimal import Decimal
 
 from rest_framework import serializers
 
 from ecommerce.fields import StrictCharField, StrictDecimalField, StrictIntegerField
-from ecommerce.uploads import ImageUploadInput
+from ecommerce.images import ImageUploadInput
 from products import selectors
 
 MAX_PRICE = Decimal("1000000.00")
@@ -52,31 +52,38 @@ class ProductRejectInput(serializers.Serializer):
 
 
 class ProductOutput(serializers.Serializer):
+    """A product as anyone may see it (no seller email, no review details), from the
+    rows of products/selectors.py."""
+
     id = serializers.UUIDField()
-    fileName = serializers.CharField()  # noqa: N815
-    productName = serializers.CharField()  # noqa: N815
+    fileName = serializers.CharField(source="file_name")  # noqa: N815
+    productName = serializers.CharField(source="product_name")  # noqa: N815
     productPrice = serializers.DecimalField(  # noqa: N815
-        max_digits=10, decimal_places=2, coerce_to_string=False
+        source="price", max_digits=10, decimal_places=2, coerce_to_string=False
     )
     description = serializers.CharField()
     quantity = serializers.IntegerField()
     category = serializers.CharField()
-    imageUrl = serializers.CharField(help_text="Empty until the image has landed.")  # noqa: N815
-    isApproved = serializers.BooleanField()  # noqa: N815
-    createdAt = serializers.DateTimeField()  # noqa: N815
+    imageUrl = serializers.CharField(  # noqa: N815
+        source="image_url", help_text="Empty until the image has landed."
+    )
+    isApproved = serializers.BooleanField(source="is_approved")  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
 
 
 class ProductPrivateOutput(ProductOutput):
-    """What the owner and staff see."""
+    """What the owner and staff see: with its review and its image's state."""
 
     status = serializers.ChoiceField(choices=["pending", "approved", "rejected"])
-    rejectionReason = serializers.CharField()  # noqa: N815
-    sellerEmail = serializers.EmailField()  # noqa: N815
-    reviewedAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    rejectionReason = serializers.CharField(source="rejection_reason")  # noqa: N815
+    sellerEmail = serializers.EmailField(source="seller_email")  # noqa: N815
+    reviewedAt = serializers.DateTimeField(source="reviewed_at", allow_null=True)  # noqa: N815
     imageStatus = serializers.ChoiceField(  # noqa: N815
-        choices=["pending", "ready", "rejected"], help_text="The image upload's state."
+        source="image_status",
+        choices=["pending", "ready", "rejected"],
+        help_text="The image upload's state.",
     )
-    imageRejectionReason = serializers.CharField()  # noqa: N815
+    imageRejectionReason = serializers.CharField(source="image_rejection_reason")  # noqa: N815
 
 
 # Not a oneOf of the public and private shapes: a private answer matches both.

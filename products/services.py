@@ -6,51 +6,22 @@ import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NoReturn
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from ecommerce import uploads
-from ecommerce.email import send_email
-from ecommerce.errors import Conflict, NotFound
-from ecommerce.events import S3Object
-from products.cache import (
-    bump_after_commit_sql as bump_after_commit_sql,  # re-exported: for orders' placing SQL
-)
+from ecommerce.email import email_queue
 from products.cache import catalogue_changed
+from products.errors import AlreadyApproved, ImageMissing, InsufficientStock, ProductNotFound
 from products.models import Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
 
 
-class ProductNotFound(NotFound):
-    code = "product_not_found"
-
-    def __init__(self, message: str = "No such product.", **kwargs):
-        super().__init__(message, **kwargs)
-
-
-class InsufficientStock(Conflict):
-    """Fewer items in stock than asked for; `available` is in the error body."""
-
-    code = "insufficient_stock"
-
-    def __init__(self, *, available: int, requested: int):
-        super().__init__(
-            f"Only {available} in stock, {requested} requested.",
-            extra={"available": available},
-        )
-        self.available = available
-
-
 # --- stock (used by orders) ------------------------------------------------------------------
-
-
-# A price with the field's own decimal places (what stock_reserve hands back).
-_PRICE_QUANTUM = Decimal(1).scaleb(-Product._meta.get_field("price").decimal_places)
 
 
 @dataclass(frozen=True)
@@ -63,64 +34,25 @@ class Reservation:
     quantity: int  # left in stock after this reservation
 
 
-def stock_reserve_sql(*, product_id: uuid.UUID, quantity: int) -> tuple[str, list]:
-    """The conditional UPDATE that takes stock, as SQL and its parameters.
-
-    It returns `id, product_name, price, quantity` (left) when it took the stock, and no
-    row otherwise. `stock_reserve` runs it alone; orders.services runs it as the first part
-    of one statement that also writes the order (a PostgreSQL data-modifying CTE). Whoever
-    runs it reports the outcome: `stock_reserved(row)` or `stock_reserve_refused(...)`.
-    """
-    if quantity <= 0:
-        raise ValueError("quantity must be positive")
-    sql = (
-        f"UPDATE {Product._meta.db_table} SET quantity = quantity - %s "
-        "WHERE id = %s AND status = %s AND quantity >= %s "
-        "RETURNING id, product_name, price, quantity"
-    )
-    product_pk = Product._meta.pk.get_db_prep_value(product_id, connection)
-    return sql, [quantity, product_pk, ProductStatus.APPROVED.value, quantity]
-
-
-def stock_reserved(row: tuple, *, bumped: bool = False) -> Reservation:
-    """The reservation a row of `stock_reserve_sql` stands for; the catalogue shows the new
-    stock once the caller's transaction commits (`bumped`: the caller's statement bumped the
-    catalogue version itself, with bump_after_commit_sql)."""
-    if not bumped:
-        catalogue_changed()
-    product_id, name, price, left = row
-    # SQLite hands a decimal back as a float: the field's own places, as the ORM would.
-    price = Decimal(str(price)).quantize(_PRICE_QUANTUM)
-    return Reservation(id=uuid.UUID(str(product_id)), product_name=name, price=price, quantity=left)
-
-
-def stock_reserve_refused(*, product_id: uuid.UUID, quantity: int) -> NoReturn:
-    """Why `stock_reserve_sql` returned no row: ProductNotFound or InsufficientStock."""
-    available = (
-        Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED)
-        .values_list("quantity", flat=True)
-        .first()
-    )
-    if available is None:
-        raise ProductNotFound()
-    raise InsufficientStock(available=available, requested=quantity)
-
-
 def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     """Take `quantity` items of an approved product out of stock.
 
-    One conditional UPDATE (RETURNING what the order snapshots), so concurrent
-    reservations can never sell more than the stock. Call it inside the caller's
-    transaction: a rollback puts the stock back. Raises `ProductNotFound` (unknown or not
-    approved) or `InsufficientStock`.
+    A conditional UPDATE, so concurrent reservations can never sell more than the stock;
+    then the row it changed, which this transaction now holds locked. Call it inside the
+    caller's transaction: a rollback puts the stock back. Raises `ProductNotFound`
+    (unknown or not approved) or `InsufficientStock`.
     """
-    sql, params = stock_reserve_sql(product_id=product_id, quantity=quantity)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        stock_reserve_refused(product_id=product_id, quantity=quantity)
-    return stock_reserved(row)
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    approved = Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED)
+    if not approved.filter(quantity__gte=quantity).update(quantity=F("quantity") - quantity):
+        available = approved.values_list("quantity", flat=True).first()
+        if available is None:
+            raise ProductNotFound()
+        raise InsufficientStock(available=available, requested=quantity)
+    name, price, left = approved.values_list("product_name", "price", "quantity").get()
+    catalogue_changed()
+    return Reservation(id=uuid.UUID(str(product_id)), product_name=name, price=price, quantity=left)
 
 
 def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:
@@ -172,13 +104,6 @@ def product_submit(
     return product, url
 
 
-def product_image_landed(obj: S3Object) -> uploads.Outcome:
-    """The events process's handler for the products bucket (settings.EVENT_HANDLERS)."""
-    outcome = uploads.image_landed(ProductImage, obj)
-    catalogue_changed()  # a live image may have been replaced or taken down
-    return outcome
-
-
 def product_delete(product: Product) -> None:
     """Delete a product and its image objects in S3."""
     if product.image_id:
@@ -188,36 +113,14 @@ def product_delete(product: Product) -> None:
     catalogue_changed()
 
 
-def products_cleanup() -> uploads.CleanupResult:
-    """Delete unapproved products whose image never landed (approved ones are never touched)."""
-    return uploads.cleanup_stale_uploads(
-        ProductImage.objects.exclude(product__status=ProductStatus.APPROVED),
-        subject="Product cleanup Notification",
-        message="Cleanup completed. Deleted {count} outdated products",
-    )
-
-
 # --- review --------------------------------------------------------------------------------------
 
 
-class ReviewRefused(Conflict):
-    """The product's state does not allow this decision."""
-
-
-class ImageMissing(ReviewRefused):
-    code = "image_missing"
-
-
-class AlreadyApproved(ReviewRefused):
-    code = "already_approved"
-
-
 def product_approve(*, product_id: uuid.UUID, by: User) -> Product:
-    """Approve a pending or rejected product (its image must have landed) and email the seller.
+    """Approve a pending or rejected product (its image must have landed); the seller's
+    email is queued with the decision.
 
-    Approving an approved product changes nothing; its email is only (re)tried if it was
-    never sent. Raises ProductNotFound, ImageMissing, or AwsUnavailable when SES is down
-    (the approval stands; approving again sends the email).
+    Approving an approved product changes nothing. Raises ProductNotFound or ImageMissing.
     """
     with transaction.atomic():
         product = _product_for_review(product_id)
@@ -229,16 +132,14 @@ def product_approve(*, product_id: uuid.UUID, by: User) -> Product:
             _record_review(product, by)
             catalogue_changed()
             logger.info("product approved", extra={"product_id": str(product.id)})
-    _send_decision_email(product, ProductStatus.APPROVED)
     return product
 
 
 def product_reject(*, product_id: uuid.UUID, by: User, reason: str) -> Product:
-    """Reject a pending product with a reason and email the seller.
+    """Reject a pending product with a reason; the seller's email is queued with it.
 
     Rejecting a rejected product changes nothing (the first reason stands); an approved
-    product cannot be rejected (409). Raises ProductNotFound, AlreadyApproved, or
-    AwsUnavailable when SES is down (the rejection stands; rejecting again sends the email).
+    product cannot be rejected (409). Raises ProductNotFound or AlreadyApproved.
     """
     with transaction.atomic():
         product = _product_for_review(product_id)
@@ -249,7 +150,6 @@ def product_reject(*, product_id: uuid.UUID, by: User, reason: str) -> Product:
             product.rejection_reason = reason
             _record_review(product, by)
             logger.info("product rejected", extra={"product_id": str(product.id)})
-    _send_decision_email(product, ProductStatus.REJECTED)
     return product
 
 
@@ -266,41 +166,21 @@ def _product_for_review(product_id: uuid.UUID) -> Product:
 
 
 def _record_review(product: Product, by: User) -> None:
+    """Save the decision, and queue the seller's email about it in the same transaction."""
     product.reviewed_by = by
     product.reviewed_at = timezone.now()
     product.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    subject, body = _decision_email(product)
+    email_queue(
+        key=f"product:{product.id}:{product.status}",
+        to=product.seller_email,
+        subject=subject,
+        body=body,
+    )
 
 
-# The decision emails: which field records each one's SES message id.
-_EMAIL_FIELD = {
-    ProductStatus.APPROVED: "approval_email_message_id",
-    ProductStatus.REJECTED: "rejection_email_message_id",
-}
-_SENDING = "sending"  # claimed by a sender, message id not known yet
-
-
-def _send_decision_email(product: Product, decision: ProductStatus) -> None:
-    """Email the seller about `decision`, at most once per product and decision.
-
-    The send is claimed with a conditional update first, so concurrent calls cannot both
-    send; a failed send gives the claim back so that the next call retries it.
-    """
-    field = _EMAIL_FIELD[decision]
-    rows = Product.objects.filter(pk=product.pk, status=decision)
-    if not rows.filter(**{field: ""}).update(**{field: _SENDING}):
-        return
-    subject, body = _decision_email(product, decision)
-    try:
-        message_id = send_email(to=product.seller_email, subject=subject, body=body)
-    except Exception:
-        rows.filter(**{field: _SENDING}).update(**{field: ""})
-        raise
-    rows.filter(**{field: _SENDING}).update(**{field: message_id})
-    setattr(product, field, message_id)
-
-
-def _decision_email(product: Product, decision: ProductStatus) -> tuple[str, str]:
-    if decision == ProductStatus.APPROVED:
+def _decision_email(product: Product) -> tuple[str, str]:
+    if product.status == ProductStatus.APPROVED:
         return (
             "Your product has been approved",
             f'Your product "{product.product_name}" ({product.id}) has been approved and is '

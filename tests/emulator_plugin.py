@@ -36,10 +36,5 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 def pytest_unconfigure(config):
     if _emulator is not None:
-        # Tasks the suite's orders handed to the background sender go out first (at exit,
-        # with the emulator gone, the sender would retry for EXIT_FLUSH_SECONDS).
-        from ecommerce.task_sender import sender
-
-        sender.flush(timeout=10)
         _emulator.terminate()
         _emulator.wait(10)

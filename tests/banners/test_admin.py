@@ -4,7 +4,7 @@ import pytest
 
 from banners.models import Banner
 from categories.services import category_upload_start
-from ecommerce import aws, uploads
+from ecommerce import aws, storage, uploads
 from tests.support.uploads import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_deleting_in_the_admin_deletes_the_object(admin_client, quiet_storage):
 
     assert response.status_code == 302
     assert not Banner.objects.filter(pk=banner.pk).exists()
-    assert not uploads.object_exists(Banner.bucket(), banner.image_key)
+    assert not storage.exists(Banner.bucket(), banner.image_key)
 
 
 def test_bulk_delete_in_the_admin_deletes_the_objects(admin_client, quiet_storage):
@@ -62,4 +62,4 @@ def test_bulk_delete_in_the_admin_deletes_the_objects(admin_client, quiet_storag
 
     assert response.status_code == 302
     assert not Banner.objects.exists()
-    assert not any(uploads.object_exists(Banner.bucket(), b.image_key) for b in banners)
+    assert not any(storage.exists(Banner.bucket(), b.image_key) for b in banners)

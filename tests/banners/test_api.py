@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from banners.models import Banner
-from ecommerce import aws, uploads
+from ecommerce import aws, storage, uploads
 from ecommerce.uploads import ImageStatus
 from tests.support.uploads import png_bytes
 
@@ -137,7 +137,7 @@ def test_the_listing_is_public_and_shows_only_landed_banners_newest_first(api, q
         "banners": [
             {
                 "id": str(b.id),
-                "imageUrl": aws.public_object_url(Banner.bucket(), b.image_key),
+                "imageUrl": storage.public_url(Banner.bucket(), b.image_key),
                 "uploadedAt": b.uploaded_at.isoformat().replace("+00:00", "Z"),
             }
             for b in (newer, older)
@@ -157,7 +157,7 @@ def test_staff_delete_removes_the_banner_and_its_object(staff_api, quiet_storage
 
     assert response.status_code == 204
     assert not Banner.objects.filter(pk=banner.pk).exists()
-    assert not uploads.object_exists(Banner.bucket(), banner.image_key)
+    assert not storage.exists(Banner.bucket(), banner.image_key)
     assert staff_api.delete(f"/banners/{banner.id}").status_code == 404
 
 
@@ -167,4 +167,4 @@ def test_delete_needs_a_signed_in_staff_user(api, user_api, quiet_storage):
     assert api.delete(f"/banners/{banner.id}").status_code == 401
     assert user_api.delete(f"/banners/{banner.id}").status_code == 403
     assert Banner.objects.filter(pk=banner.pk).exists()
-    assert uploads.object_exists(Banner.bucket(), banner.image_key)
+    assert storage.exists(Banner.bucket(), banner.image_key)

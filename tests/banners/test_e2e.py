@@ -8,7 +8,7 @@ import requests
 from django.conf import settings
 
 from banners.models import Banner
-from ecommerce import aws, uploads
+from ecommerce import aws, images, storage
 from ecommerce.uploads import ImageStatus
 from tests.conftest import wait_for
 from tests.support.uploads import png_bytes
@@ -46,7 +46,7 @@ def test_a_png_put_to_the_upload_url_is_listed_and_served(staff_api, api):
 
     shown = wait_for(lambda: listed(api, created["bannerId"]), message="the banner listed")
     banner = Banner.objects.get(pk=created["bannerId"])
-    assert shown["imageUrl"] == aws.public_object_url(Banner.bucket(), banner.image_key)
+    assert shown["imageUrl"] == storage.public_url(Banner.bucket(), banner.image_key)
     served = requests.get(shown["imageUrl"], timeout=10)
     assert (served.status_code, served.content) == (200, image)
     assert served.headers["Content-Type"] == "image/png"
@@ -76,16 +76,16 @@ def test_a_bad_upload_is_deleted_and_the_banner_rejected(staff_api, api, body, r
 
     assert (banner.status, banner.rejection_reason) == (ImageStatus.REJECTED, reason)
     key = unquote(urlsplit(created["uploadURL"]).path).split("/", 2)[2]  # /<bucket>/<key>
-    assert not uploads.object_exists(Banner.bucket(), key)
+    assert not storage.exists(Banner.bucket(), key)
     assert listed(api, created["bannerId"]) is None
 
 
 def test_an_object_nobody_asked_for_is_deleted():
-    key = uploads.new_key("stray.png", "image/png")
+    key = images.new_key("stray.png", "image/png")
     aws.client("s3").put_object(
         Bucket=Banner.bucket(), Key=key, Body=png_bytes(), ContentType="image/png"
     )
-    wait_for(lambda: not uploads.object_exists(Banner.bucket(), key), message="stray deleted")
+    wait_for(lambda: not storage.exists(Banner.bucket(), key), message="stray deleted")
 
 
 def test_a_duplicate_event_is_harmless(staff_api, api):
@@ -112,7 +112,7 @@ def test_a_duplicate_event_is_harmless(staff_api, api):
         banner.image_key,
         banner.uploaded_at,
     )
-    assert uploads.object_exists(Banner.bucket(), banner.image_key)
+    assert storage.exists(Banner.bucket(), banner.image_key)
 
 
 def queue_drained(queue: str) -> bool:

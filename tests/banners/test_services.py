@@ -1,4 +1,4 @@
-"""Banner services: the cleanup of banners whose image never landed."""
+"""Banners: the cleanup of banners whose image never landed (declared by the model)."""
 
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from banners import services
 from banners.models import Banner
-from ecommerce.uploads import CleanupResult
+from ecommerce.uploads import CleanupResult, cleanup_stale_uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_cleanup_deletes_stale_pending_banners_and_announces_the_count(
         upload_requested_at=timezone.now() - timedelta(hours=2)
     )
 
-    assert services.banners_cleanup() == CleanupResult(deleted=1, completed=0)
+    assert cleanup_stale_uploads(Banner) == CleanupResult(deleted=1, completed=0)
 
     assert list(Banner.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert inbox.notifications() == [

@@ -6,7 +6,7 @@ import pytest
 
 from categories.models import Category
 from categories.services import category_upload_start
-from ecommerce import aws, uploads
+from ecommerce import aws, storage, uploads
 from ecommerce.uploads import ImageStatus
 from tests.support.uploads import png_bytes
 
@@ -69,7 +69,7 @@ def test_asking_again_in_any_case_keeps_one_category_and_its_live_image(staff_ap
 
     replaced = land(category)
     assert replaced.image_url != live.image_url
-    assert not uploads.object_exists(Category.bucket(), live.image_key)
+    assert not storage.exists(Category.bucket(), live.image_key)
     assert staff_api.get("/categories").json() == [
         {"categoryName": "Shoes", "imageUrl": replaced.image_url}
     ]
@@ -176,7 +176,7 @@ def test_staff_delete_by_name_in_any_case_removes_the_category_and_its_object(
 
     assert response.status_code == 204
     assert not Category.objects.exists()
-    assert not uploads.object_exists(Category.bucket(), category.image_key)
+    assert not storage.exists(Category.bucket(), category.image_key)
     missing = staff_api.delete("/categories/home%20%26%20garden")
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
 
@@ -187,4 +187,4 @@ def test_delete_needs_a_signed_in_staff_user(api, user_api, quiet_storage):
     assert api.delete("/categories/Toys").status_code == 401
     assert user_api.delete("/categories/Toys").status_code == 403
     assert Category.objects.filter(pk=category.pk).exists()
-    assert uploads.object_exists(Category.bucket(), category.image_key)
+    assert storage.exists(Category.bucket(), category.image_key)

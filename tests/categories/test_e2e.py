@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from categories.models import Category
-from ecommerce import uploads
+from ecommerce import storage
 from tests.conftest import wait_for
 from tests.support.uploads import png_bytes
 
@@ -43,5 +43,5 @@ def test_a_category_image_is_listed_then_replaced_and_the_old_object_deleted(sta
     second_url = wait_for(lambda: image_url(api, "Garden", other_than=first_url), message="new")
 
     assert requests.get(second_url, timeout=10).content == second
-    assert not uploads.object_exists(Category.bucket(), old_key)
+    assert not storage.exists(Category.bucket(), old_key)
     assert [c["categoryName"] for c in api.get("/categories").json()].count("Garden") == 1

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from categories import services
 from categories.models import Category
-from ecommerce import aws, uploads
+from ecommerce import aws, storage, uploads
 from ecommerce.uploads import CleanupResult, ImageStatus
 from tests.support.uploads import png_bytes
 
@@ -50,7 +50,7 @@ def test_cleanup_deletes_stale_imageless_categories_and_announces_the_count(
     put_image(landed)
     uploads.image_landed(Category, uploads.S3Object(Category.bucket(), landed.upload_key, 0, "t"))
 
-    assert services.categories_cleanup() == CleanupResult(deleted=2, completed=0)
+    assert uploads.cleanup_stale_uploads(Category) == CleanupResult(deleted=2, completed=0)
 
     assert sorted(Category.objects.values_list("name", flat=True)) == ["landed-long-ago", "recent"]
     assert inbox.notifications() == [
@@ -65,9 +65,9 @@ def test_a_stale_category_whose_object_is_in_s3_is_completed_not_deleted(
     lost_event = pending("lost-event", age_seconds=7200)
     put_image(lost_event)  # the bucket sends no events here: as if the event were lost
 
-    assert services.categories_cleanup() == CleanupResult(deleted=0, completed=1)
+    assert uploads.cleanup_stale_uploads(Category) == CleanupResult(deleted=0, completed=1)
 
     lost_event.refresh_from_db()
     assert lost_event.status == ImageStatus.READY
-    assert lost_event.image_url == aws.public_object_url(Category.bucket(), lost_event.image_key)
+    assert lost_event.image_url == storage.public_url(Category.bucket(), lost_event.image_key)
     assert inbox.notifications() == []  # nothing deleted, nothing published

@@ -1,4 +1,5 @@
-"""The cleanups as Celery beat runs them: scheduled from settings, executed by a real worker."""
+"""The upload cleanup as Celery beat runs it: one entry for every upload purpose, scheduled
+from settings, executed by a real worker."""
 
 from datetime import timedelta
 
@@ -9,30 +10,30 @@ from django_celery_beat.schedulers import DatabaseScheduler
 
 from categories.models import Category
 from categories.services import category_upload_start
+from ecommerce import uploads
 from ecommerce.celery import app
 from tests.conftest import wait_for
 
 
-def test_beat_syncs_both_cleanups_to_the_database_every_interval(transactional_db, settings):
+def test_beat_syncs_the_cleanup_to_the_database_every_interval(transactional_db, settings):
     # What `celery beat -S ...DatabaseScheduler` does on start (it closes the connection,
     # hence a transactional test).
     DatabaseScheduler(app=app)
 
-    tasks = {
-        t.name: (t.task, t.interval.every, t.interval.period)
-        for t in PeriodicTask.objects.filter(name__in=["banners-cleanup", "categories-cleanup"])
-    }
+    task = PeriodicTask.objects.get(name="uploads-cleanup")
     every = settings.CLEANUP_INTERVAL_SECONDS
     assert every == 120
-    assert tasks == {
-        "banners-cleanup": ("banners.tasks.banners_cleanup", every, "seconds"),
-        "categories-cleanup": ("categories.tasks.categories_cleanup", every, "seconds"),
-    }
+    assert (task.task, task.interval.every, task.interval.period) == (
+        "ecommerce.tasks.uploads_cleanup",
+        every,
+        "seconds",
+    )
+    assert sorted(uploads.upload_models()) == ["banners", "categories", "products"]
 
 
 @pytest.mark.e2e
 def test_the_worker_runs_the_category_cleanup(celery_worker, transactional_db, subscribe_inbox):
-    from categories.tasks import categories_cleanup
+    from ecommerce.tasks import uploads_cleanup
 
     inbox = subscribe_inbox()
     stale, _ = category_upload_start(name="stale", file_name="s.png", content_type="image/png")
@@ -40,7 +41,7 @@ def test_the_worker_runs_the_category_cleanup(celery_worker, transactional_db, s
         upload_requested_at=timezone.now() - timedelta(hours=2)
     )
 
-    categories_cleanup.delay()
+    uploads_cleanup.delay()
 
     notices = wait_for(lambda: inbox.notifications(wait_seconds=5), timeout=60)
     assert notices == [

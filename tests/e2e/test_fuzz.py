@@ -42,9 +42,9 @@ from banners.services import banner_upload_start
 from categories.models import Category
 from categories.services import category_upload_start
 from ecommerce import aws, uploads
-from ecommerce.events import S3Object
+from ecommerce.uploads import S3Object
 from ecommerce.wsgi import application
-from orders.services import order_place
+from orders.placement import order_place
 from products.services import product_approve
 from tests.products.factories import land_image, submitted
 from tests.support.uploads import png_bytes

@@ -22,49 +22,6 @@ def test_task_sent_from_django_runs_in_a_real_worker_over_sqs(celery_worker, fre
     assert [json.loads(m["Body"]) for m in received["Messages"]] == [{"token": token}]
 
 
-def test_tasks_published_in_a_batched_block_go_ten_to_a_request_and_all_run(
-    celery_worker, fresh_queue, monkeypatch
-):
-    """ecommerce/celery_sqs.batched: kombu builds each message as usual, SendMessageBatch
-    carries them, and the real worker runs every one."""
-    import botocore.client
-
-    from ecommerce.celery_sqs import batched
-
-    calls = []
-    make_api_call = botocore.client.BaseClient._make_api_call
-
-    def spy(client, operation, params):
-        if operation.startswith("SendMessage"):
-            calls.append((operation, len(params.get("Entries", [params]))))
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    tokens = [uuid.uuid4().hex for _ in range(25)]
-    with batched() as result:
-        for token in tokens:
-            echo_to_queue.delay(fresh_queue, token)
-        assert calls == []  # held until the block ends
-    assert calls == [("SendMessageBatch", 10), ("SendMessageBatch", 10), ("SendMessageBatch", 5)]
-    assert (result.sent, result.failed) == (set(range(25)), {})
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
-    received: list[str] = []
-    deadline = time.monotonic() + 60
-    while len(received) < 25 and time.monotonic() < deadline:
-        messages = (
-            aws.client("sqs")
-            .receive_message(QueueUrl=fresh_queue, WaitTimeSeconds=2, MaxNumberOfMessages=10)
-            .get("Messages", [])
-        )
-        for message in messages:
-            received.append(message["Body"])
-            aws.client("sqs").delete_message(
-                QueueUrl=fresh_queue, ReceiptHandle=message["ReceiptHandle"]
-            )
-    assert sorted(received) == sorted(tokens)
-
-
 def test_the_worker_survives_an_sqs_outage_and_consumes_again_after_it():
     """A poll cut off by the outage, then refused, is an empty poll (ecommerce/celery_sqs.py):
     kombu 5.7.0's own SQS channel crashed the worker ("Unrecoverable error") on it."""

@@ -1,7 +1,8 @@
 """The events consumer against real S3 notifications from the emulator.
 
-These tests consume in-process (so the handler is a function of this module) from their
-own set of resources under a separate prefix, away from the suite's events process.
+These tests consume in-process (the landing handler is replaced by a function of this
+module) from their own set of resources under a separate prefix, away from the suite's
+events process.
 """
 
 import uuid
@@ -9,9 +10,11 @@ import uuid
 import pytest
 from django.test import override_settings
 
-from ecommerce import aws
+from banners.models import Banner
+from ecommerce import aws, uploads
 from ecommerce.bootstrap import bootstrap
-from ecommerce.events import EventConsumer, S3Object, dispatch
+from ecommerce.events import EventConsumer, dispatch
+from ecommerce.uploads import S3Object
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +22,8 @@ received: list[S3Object] = []
 failures_left = {"count": 0}
 
 
-def record(obj: S3Object) -> None:
+def record(model, obj: S3Object) -> None:
+    assert model is Banner  # the model whose bucket the event names
     if failures_left["count"] > 0:
         failures_left["count"] -= 1
         raise RuntimeError("handler failed on purpose")
@@ -27,14 +31,13 @@ def record(obj: S3Object) -> None:
 
 
 @pytest.fixture
-def own_stack():
+def own_stack(monkeypatch):
     prefix = f"ev-{uuid.uuid4().hex[:8]}"
     created = bootstrap(prefix)
     received.clear()
     failures_left["count"] = 0
-    with override_settings(
-        AWS_RESOURCE_PREFIX=prefix, EVENT_HANDLERS={"s3:banners": f"{__name__}.record"}
-    ):
+    monkeypatch.setattr(uploads, "image_landed", record)
+    with override_settings(AWS_RESOURCE_PREFIX=prefix):
         yield created
 
 

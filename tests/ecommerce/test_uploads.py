@@ -14,9 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from banners.models import Banner
-from ecommerce import aws, uploads
-from ecommerce.events import S3Object
-from ecommerce.uploads import ImageStatus, InvalidUpload, Outcome
+from ecommerce import aws, images, storage, uploads
+from ecommerce.images import InvalidUpload
+from ecommerce.uploads import ImageStatus, Outcome, S3Object
 from tests.support.uploads import png_bytes
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -53,13 +53,13 @@ WEBP = (
     ],
 )
 def test_file_names_are_reduced_to_a_safe_basename(file_name, content_type, expected):
-    assert uploads.safe_file_name(file_name, content_type) == expected
+    assert images.safe_file_name(file_name, content_type) == expected
 
 
 @pytest.mark.parametrize("file_name", ["", "..", "../", "a/", "/", " . ", "..\\"], ids=repr)
 def test_names_with_no_file_part_are_refused(file_name):
     with pytest.raises(InvalidUpload, match="no file name part"):
-        uploads.safe_file_name(file_name, "image/png")
+        images.safe_file_name(file_name, "image/png")
 
 
 @pytest.mark.parametrize(
@@ -68,11 +68,11 @@ def test_names_with_no_file_part_are_refused(file_name):
 )
 def test_only_allowlisted_types_are_accepted(content_type):
     with pytest.raises(InvalidUpload, match="fileType must be one of"):
-        uploads.new_key("x.png", content_type)
+        images.new_key("x.png", content_type)
 
 
 def test_keys_are_server_chosen_and_never_repeat():
-    keys = {uploads.new_key("../../x.png", "image/png") for _ in range(50)}
+    keys = {images.new_key("../../x.png", "image/png") for _ in range(50)}
     assert len(keys) == 50
     assert all(re.fullmatch(f"{UUID}/x.png", key) for key in keys)
 
@@ -116,7 +116,7 @@ def pending_banner(file_name: str = "b.png", content_type: str = "image/png") ->
 
 
 def exists(key: str) -> bool:
-    return uploads.object_exists(Banner.bucket(), key)
+    return storage.exists(Banner.bucket(), key)
 
 
 @pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_a_good_image_becomes_the_records_public_image(
     banner.refresh_from_db()
     assert banner.status == ImageStatus.READY
     assert (banner.image_key, banner.upload_key) == (key, None)
-    assert banner.image_url == aws.public_object_url(Banner.bucket(), key)
+    assert banner.image_url == storage.public_url(Banner.bucket(), key)
     assert banner.uploaded_at is not None
     served = requests.get(banner.image_url, timeout=10)
     assert (served.status_code, served.content) == (200, body)
@@ -199,7 +199,7 @@ def test_the_size_limit_is_checked(quiet_storage, settings):
 
 @pytest.mark.django_db
 def test_an_object_no_record_asked_for_is_deleted(quiet_storage):
-    key = uploads.new_key("stray.png", "image/png")
+    key = images.new_key("stray.png", "image/png")
     assert uploads.image_landed(Banner, put(key, png_bytes(), "image/png")) == Outcome.ORPHAN
     assert not exists(key)
 
@@ -249,7 +249,7 @@ def test_a_replacement_keeps_the_live_image_until_it_lands_then_deletes_it(quiet
     assert uploads.image_landed(Banner, second) == Outcome.READY
     banner.refresh_from_db()
     assert (banner.image_key, banner.upload_key) == (second.key, None)
-    assert banner.image_url == aws.public_object_url(Banner.bucket(), second.key)
+    assert banner.image_url == storage.public_url(Banner.bucket(), second.key)
     assert exists(second.key)
     assert not exists(first.key)
 
@@ -330,9 +330,7 @@ def aged(banner: Banner, seconds: int) -> Banner:
 
 
 def cleanup() -> uploads.CleanupResult:
-    return uploads.cleanup_stale_uploads(
-        Banner.objects.all(), subject="Test cleanup", message="Deleted {count} test records"
-    )
+    return uploads.cleanup_stale_uploads(Banner)
 
 
 @pytest.mark.django_db
@@ -362,7 +360,7 @@ def test_cleanup_completes_a_record_whose_object_is_there(quiet_storage):
 
     banner.refresh_from_db()
     assert banner.status == ImageStatus.READY
-    assert banner.image_url == aws.public_object_url(Banner.bucket(), banner.image_key)
+    assert banner.image_url == storage.public_url(Banner.bucket(), banner.image_key)
 
 
 @pytest.mark.django_db
@@ -394,7 +392,9 @@ def test_cleanup_publishes_the_count_only_when_it_deleted_something(quiet_storag
     aged(pending_banner(), 7200)
     aged(pending_banner(), 7200)
     assert cleanup().deleted == 2
-    assert inbox.notifications() == [("Test cleanup", "Deleted 2 test records")]
+    assert inbox.notifications() == [
+        ("Banner cleanup Notification", "Cleanup completed. Deleted 2 outdated banners")
+    ]
 
 
 @pytest.mark.django_db

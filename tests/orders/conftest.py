@@ -12,7 +12,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from ecommerce import aws
-from orders.models import Order, OrderStatus, OrderTransition
+from ecommerce.models import Email
+from orders.emails import email_key
+from orders.lifecycle import transition
+from orders.models import EmailKind, Order, OrderStatus, OrderTransition
 from products.models import Product
 from tests.products.factories import product_make
 
@@ -84,14 +87,28 @@ def execution_status(order: Order) -> str | None:
         raise
 
 
+def mark_processing(order: Order) -> None:
+    """Move a placed order to processing, as the worker's first step does."""
+    transition(
+        order.pk, allowed=[OrderStatus.PENDING], to=OrderStatus.PROCESSING, reason="processing"
+    )
+
+
+def order_emails(order_id, *, sent: bool = False) -> dict[str, Email]:
+    """The order's emails in the shared table, by kind (`sent`: only those SES took)."""
+    keys = {email_key(order_id, kind): kind for kind in EmailKind}
+    found = Email.objects.filter(key__in=keys)
+    if sent:
+        found = found.exclude(ses_message_id="")
+    return {keys[email.key]: email for email in found}
+
+
 def orders_settled(order_ids) -> bool:
     """Every order shipped with both emails sent: the worker and the events process are done
     with them. Transactional tests that enqueue real orders wait for this before ending,
     or the database flush after the test races the worker's writes (a deadlock on
     PostgreSQL)."""
-    from orders.models import OrderEmail
-
     ids = list(order_ids)
     shipped = Order.objects.filter(pk__in=ids, status=OrderStatus.SHIPPING).count()
-    emailed = OrderEmail.objects.filter(order_id__in=ids).exclude(ses_message_id="").count()
+    emailed = sum(len(order_emails(order_id, sent=True)) for order_id in ids)
     return shipped == len(ids) and emailed == 2 * len(ids)

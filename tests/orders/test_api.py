@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders import services
+from orders.lifecycle import order_cancel
 from orders.models import Order
+from orders.placement import order_place
 from products.models import ProductStatus
-from tests.orders.conftest import order_insert, stock
+from tests.orders.conftest import mark_processing, order_insert, stock
 from tests.products.factories import product_make
 
 pytestmark = pytest.mark.django_db
@@ -228,11 +229,9 @@ def test_empty_paging_parameters_read_as_not_given(user_api, product):
 
 
 def test_my_order_shows_its_full_history(user_api, product):
-    order = services.order_place(
-        user=user_api.signed_in.user, product_id=product.id, quantity=1
-    ).order
-    services.order_mark_processing(order_id=order.pk)
-    services.order_cancel(user=user_api.signed_in.user, order_id=order.pk)
+    order = order_place(user=user_api.signed_in.user, product_id=product.id, quantity=1).order
+    mark_processing(order)
+    order_cancel(user=user_api.signed_in.user, order_id=order.pk)
 
     response = user_api.get(f"/orders/{order.pk}")
 
@@ -306,9 +305,9 @@ def test_cancel_someone_elses_order_is_404_even_for_staff(make_user, staff_api, 
 
 
 def test_the_admin_lists_orders_by_status_with_their_history_inline(admin_client, buyer, product):
-    pending = services.order_place(user=buyer, product_id=product.id, quantity=2).order
-    cancelled = services.order_place(user=buyer, product_id=product.id, quantity=1).order
-    services.order_cancel(user=buyer, order_id=cancelled.pk)
+    pending = order_place(user=buyer, product_id=product.id, quantity=2).order
+    cancelled = order_place(user=buyer, product_id=product.id, quantity=1).order
+    order_cancel(user=buyer, order_id=cancelled.pk)
 
     listing = admin_client.get("/admin/orders/order/", {"status__exact": "pending"})
     assert listing.status_code == 200

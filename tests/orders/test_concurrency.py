@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from orders import services
 from orders.models import Order
+from orders.placement import order_place
 from products.services import InsufficientStock
 from tests.conftest import wait_for
 from tests.orders.conftest import buyer_make, orders_settled, stock
@@ -39,7 +39,7 @@ def test_a_hundred_concurrent_buyers_of_fifty_items_get_exactly_fifty(
         start.wait()
         with connections:
             try:
-                services.order_place(user=buyer, product_id=product.id, quantity=1)
+                order_place(user=buyer, product_id=product.id, quantity=1)
                 outcomes.append("placed")
             except InsufficientStock as refused:
                 outcomes.append(f"refused, {refused.available} left")

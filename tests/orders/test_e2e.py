@@ -13,11 +13,21 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from ecommerce import aws
+from ecommerce.models import Email
 from orders import tasks
-from orders.models import Order, OrderEmail
+from orders.emails import email_key
+from orders.models import Order
 from products.services import stock_reserve
 from tests.conftest import LOG_DIR, sent_emails, wait_for
-from tests.orders.conftest import age, buyer_make, execution_status, history, order_insert, stock
+from tests.orders.conftest import (
+    age,
+    buyer_make,
+    execution_status,
+    history,
+    order_emails,
+    order_insert,
+    stock,
+)
 from tests.products.factories import product_make
 from tests.support.tasks import echo_to_queue
 
@@ -44,12 +54,10 @@ def queue_idle(name: str) -> bool:
 
 
 def emails_match_claims(emulator_url, email: str, order_id) -> list[dict]:
-    """The SES record for `email` equals the order's email claims, each with its message id."""
+    """The SES record for `email` equals the order's emails, each with its message id."""
     mails = sent_emails(emulator_url, to=email)
-    claimed = dict(
-        OrderEmail.objects.filter(order_id=order_id).values_list("kind", "ses_message_id")
-    )
-    return mails if sorted(m["id"] for m in mails) == sorted(claimed.values()) else []
+    recorded = [e.ses_message_id for e in order_emails(order_id).values()]
+    return mails if sorted(m["id"] for m in mails) == sorted(recorded) else []
 
 
 def test_an_order_ships_with_two_emails_and_the_next_one_finds_the_stock_taken(
@@ -92,7 +100,7 @@ def test_an_order_ships_with_two_emails_and_the_next_one_finds_the_stock_taken(
     assert stock(product) == 10
 
     # Redelivery: the processing task and the workflow's report, each once more.
-    tasks.order_process.delay(order_id)
+    tasks.orders_process.delay([order_id])
     aws.client("sqs").send_message(
         QueueUrl=aws.queue_url(aws.names().events_queue),
         MessageBody=json.dumps({"type": "order.shipping", "orderId": order_id}),
@@ -125,7 +133,7 @@ def test_an_order_whose_enqueue_was_lost_is_found_by_the_sweeper(
 
 
 def test_an_order_out_of_attempts_fails_releases_its_stock_and_emails_once(
-    celery_worker, emulator_url
+    celery_worker, events_consumer, emulator_url
 ):
     buyer = buyer_make()
     product = product_make(quantity=5)
@@ -202,12 +210,12 @@ def blocked_on_lock(table: str) -> bool:
         return cursor.fetchone()[0] > 0
 
 
-@pytest.mark.parametrize("moment", ["before-its-first-commit", "after-processing-committed"])
+@pytest.mark.parametrize("moment", ["before-its-first-write", "inside-its-transaction"])
 def test_a_worker_killed_mid_task_and_restarted_still_ships_the_order_once(
     moment, celery_worker, events_consumer, emulator_url, fresh_queue
 ):
     postgres = connection.vendor == "postgresql"
-    if moment == "after-processing-committed" and not postgres:
+    if moment == "inside-its-transaction" and not postgres:
         pytest.skip("needs row locks: on SQLite the test's open write blocks every write")
     buyer = buyer_make()
     product = product_make(quantity=10, product_name="Silk scarf")
@@ -221,24 +229,27 @@ def test_a_worker_killed_mid_task_and_restarted_still_ships_the_order_once(
             log_offset = WORKER_LOG.stat().st_size
             with transaction.atomic():
                 # Hold the worker at a known point of the task, then SIGKILL it there.
-                if moment == "before-its-first-commit":
+                if moment == "before-its-first-write":
                     # PostgreSQL: the row lock blocks its pending → processing update;
                     # SQLite: this open write transaction blocks its first write.
                     Order.objects.select_for_update().get(pk=order.pk)
                 else:
-                    # Its update to processing commits; its email claim waits on this row.
-                    OrderEmail.objects.create(order=order, kind="confirmation")
-                tasks.order_process.delay(str(order.pk))
+                    # Its transaction moves the order to processing, then queuing the
+                    # confirmation waits on this row's key.
+                    Email.objects.create(
+                        key=email_key(order.pk, "confirmation"), to="x@example.com", subject="x"
+                    )
+                tasks.orders_process.delay([str(order.pk)])
                 wait_for(lambda: task_started(str(order.pk), log_offset), timeout=20)
-                if moment == "after-processing-committed":
-                    wait_for(lambda: status(order.pk) == "processing", timeout=10)
-                    wait_for(lambda: blocked_on_lock("orders_orderemail"), timeout=10)
+                if moment == "inside-its-transaction":
+                    wait_for(lambda: blocked_on_lock(Email._meta.db_table), timeout=10)
                 elif postgres:
                     wait_for(lambda: blocked_on_lock("orders_order"), timeout=10)
                 celery_worker.kill()
                 transaction.set_rollback(True)  # let go of the hold
-            expected = "processing" if moment == "after-processing-committed" else "pending"
-            assert status(order.pk) == expected
+            # Killed before its commit: nothing of the step happened.
+            assert status(order.pk) == "pending"
+            assert order_emails(order.pk) == {}
             assert sent_emails(emulator_url, to=buyer.email) == []
 
             # The task was not acknowledged: SQS delivers it again, to the restarted worker.

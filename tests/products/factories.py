@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ecommerce import aws, uploads
-from ecommerce.events import S3Object
+from ecommerce.uploads import S3Object
 from products.models import Product, ProductImage, ProductStatus
 from products.services import product_submit
 from tests.support.uploads import png_bytes

@@ -7,9 +7,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
 from accounts.models import User
+from ecommerce import storage
 from products.models import Product, ProductStatus
-from tests.conftest import sent_emails
 from tests.products.factories import land_image, product_make, submitted
+from tests.support.emails import queued_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_approve_selected_approves_records_the_admin_and_emails_each_seller_once
         product.refresh_from_db()
         assert (product.status, product.reviewed_by) == (ProductStatus.APPROVED, admin_user)
         assert product.reviewed_at is not None
-        [mail] = sent_emails(emulator_url, to=seller.email)
+        [mail] = queued_emails(seller.email)
         assert mail["subject"] == "Your product has been approved"
     assert Product.objects.get(pk=no_image.pk).status == ProductStatus.PENDING
 
@@ -105,7 +106,7 @@ def test_approve_selected_approves_records_the_admin_and_emails_each_seller_once
         CHANGELIST,
         {"action": "approve_selected", ACTION_CHECKBOX_NAME: [str(p.pk) for p in products]},
     )
-    assert [len(sent_emails(emulator_url, to=s.email)) for s in sellers] == [1, 1]
+    assert [len(queued_emails(s.email)) for s in sellers] == [1, 1]
 
 
 def test_reject_selected_asks_for_a_reason_then_rejects_and_emails_it(
@@ -132,7 +133,7 @@ def test_reject_selected_asks_for_a_reason_then_rejects_and_emails_it(
     )
     assert again.status_code == 200
     assert again.context["form"].errors == {"reason": ["This field is required."]}
-    assert sent_emails(emulator_url, to=seller.email) == []
+    assert queued_emails(seller.email) == []
 
     done = admin_client.post(
         CHANGELIST,
@@ -150,7 +151,7 @@ def test_reject_selected_asks_for_a_reason_then_rejects_and_emails_it(
             "Counterfeit goods.",
             admin_user,
         )
-    mails = sent_emails(emulator_url, to=seller.email)
+    mails = queued_emails(seller.email)
     assert len(mails) == 2
     assert all("Counterfeit goods." in m["body"] for m in mails)
 
@@ -167,7 +168,6 @@ def test_a_product_page_is_read_only_and_products_are_not_added_in_the_admin(adm
 
 
 def test_deleting_a_product_in_the_admin_deletes_its_image_object(admin_client, quiet_storage):
-    from ecommerce import uploads
     from products.models import ProductImage
 
     product = land_image(submitted(_owner()))
@@ -178,7 +178,7 @@ def test_deleting_a_product_in_the_admin_deletes_its_image_object(admin_client, 
     assert response.status_code == 302
     assert not Product.objects.filter(pk=product.pk).exists()
     assert not ProductImage.objects.filter(pk=product.image_id).exists()
-    assert not uploads.object_exists(ProductImage.bucket(), key)
+    assert not storage.exists(ProductImage.bucket(), key)
 
 
 def _owner() -> User:

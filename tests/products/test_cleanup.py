@@ -4,14 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
-from django_celery_beat.schedulers import DatabaseScheduler
 
-from ecommerce import aws, uploads
-from ecommerce.celery import app
-from ecommerce.uploads import ImageStatus
+from ecommerce import aws, storage, uploads
+from ecommerce.uploads import ImageStatus, cleanup_stale_uploads
 from products.models import Product, ProductImage, ProductStatus
-from products.services import products_cleanup
 from tests.conftest import wait_for
 from tests.products.factories import land_image, submitted
 from tests.support.uploads import png_bytes
@@ -49,7 +45,7 @@ def test_cleanup_deletes_stale_unapproved_products_without_an_image_and_announce
     Product.objects.filter(pk=approved_without_image.pk).update(status=ProductStatus.APPROVED)
     approved_without_image = aged(approved_without_image, 7200)
 
-    result = products_cleanup()
+    result = cleanup_stale_uploads(ProductImage)
 
     assert result == uploads.CleanupResult(deleted=3, completed=0)
     assert set(Product.objects.values_list("pk", flat=True)) == {
@@ -67,7 +63,7 @@ def test_nothing_is_published_when_nothing_was_deleted(owner, quiet_storage, sub
     inbox = subscribe_inbox()
     submitted(owner)  # fresh
 
-    assert products_cleanup().deleted == 0
+    assert cleanup_stale_uploads(ProductImage).deleted == 0
     assert inbox.notifications() == []
 
 
@@ -82,34 +78,18 @@ def test_a_stale_product_whose_image_is_in_s3_is_completed_not_deleted(owner, qu
         ContentType="image/png",
     )
 
-    assert products_cleanup() == uploads.CleanupResult(deleted=0, completed=1)
+    assert cleanup_stale_uploads(ProductImage) == uploads.CleanupResult(deleted=0, completed=1)
 
     product = Product.objects.select_related("image").get(pk=product.pk)
     assert product.image.status == ImageStatus.READY
-    assert product.image_url == aws.public_object_url(
-        ProductImage.bucket(), product.image.image_key
-    )
-
-
-def test_beat_schedules_the_product_cleanup_every_interval(transactional_db, settings):
-    # What `celery beat -S ...DatabaseScheduler` does on start (it closes the connection,
-    # hence a transactional test).
-    DatabaseScheduler(app=app)
-
-    task = PeriodicTask.objects.get(name="products-cleanup")
-    assert (task.task, task.interval.every, task.interval.period) == (
-        "products.tasks.products_cleanup",
-        settings.CLEANUP_INTERVAL_SECONDS,
-        "seconds",
-    )
-    assert settings.CLEANUP_INTERVAL_SECONDS == 120
+    assert product.image_url == storage.public_url(ProductImage.bucket(), product.image.image_key)
 
 
 @pytest.mark.e2e
 def test_the_worker_runs_the_product_cleanup(
     celery_worker, transactional_db, django_user_model, subscribe_inbox
 ):
-    from products.tasks import products_cleanup as task
+    from ecommerce.tasks import uploads_cleanup as task
 
     seller = django_user_model.objects.create_user(username="seller", email="s@example.com")
     inbox = subscribe_inbox()

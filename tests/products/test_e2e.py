@@ -50,7 +50,7 @@ def listed(api) -> dict[str, dict]:
 
 
 def test_a_submitted_product_appears_in_the_catalogue_with_its_image_once_staff_approve_it(
-    events_consumer, transactional_db, make_user, api, emulator_url
+    events_consumer, celery_worker, transactional_db, make_user, api, emulator_url
 ):
     seller, staff = make_user(), make_user(staff=True)
     product_id, image = submit_and_upload(seller, f"vase-{uuid.uuid4().hex[:6]}")
@@ -75,12 +75,20 @@ def test_a_submitted_product_appears_in_the_catalogue_with_its_image_once_staff_
     assert api.get(f"/products/{rejected_id}").status_code == 404
     assert api.get(f"/products/{pending_id}").status_code == 404
 
+    # The decision emails were queued with the decisions; the worker sends them.
+    mails = wait_for(lambda: len(sent_emails(emulator_url, to=seller.email)) == 2, timeout=30)
     subjects = sorted(m["subject"] for m in sent_emails(emulator_url, to=seller.email))
-    assert subjects == ["Your product has been approved", "Your product was not approved"]
+    assert mails and subjects == ["Your product has been approved", "Your product was not approved"]
 
 
 def test_a_product_approved_with_the_admin_action_appears_in_the_catalogue(
-    events_consumer, transactional_db, make_user, api, django_user_model, emulator_url
+    events_consumer,
+    celery_worker,
+    transactional_db,
+    make_user,
+    api,
+    django_user_model,
+    emulator_url,
 ):
     seller = make_user()
     product_id, image = submit_and_upload(seller, "admin-approved-lamp")
@@ -98,5 +106,5 @@ def test_a_product_approved_with_the_admin_action_appears_in_the_catalogue(
 
     product = listed(api)[product_id]
     assert requests.get(product["imageUrl"], timeout=10).content == image
-    [mail] = sent_emails(emulator_url, to=seller.email)
+    [mail] = wait_for(lambda: sent_emails(emulator_url, to=seller.email), timeout=30)
     assert mail["subject"] == "Your product has been approved"

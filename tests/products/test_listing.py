@@ -182,27 +182,6 @@ def test_bad_query_parameters_are_a_400_naming_the_parameter(api, params, field)
     assert list(response.json()["fields"]) == [field]
 
 
-def test_a_valid_query_is_validated_once_and_an_invalid_one_every_time(api, monkeypatch):
-    """products.api._list_query keeps validated queries by query string (the serializer's
-    field copies were a good part of a cache miss); a bad query is a 400 every time."""
-    from products import api as views
-    from products.serializers import ProductListQuery
-
-    checks = []
-    real = ProductListQuery.is_valid
-    monkeypatch.setattr(
-        ProductListQuery, "is_valid", lambda self, **kw: checks.append(1) or real(self, **kw)
-    )
-    views._valid_queries.clear()
-    product_make()
-    for _ in range(3):
-        assert len(get(api, pageSize=5, category="Clothes")["products"]) == 1
-    assert len(checks) == 1
-    for _ in range(2):
-        assert api.get(URL, {"pageSize": "0"}).status_code == 400
-    assert len(checks) == 3
-
-
 def test_a_cursor_of_another_ordering_or_a_forged_one_is_a_400(api):
     products_bulk(3)
     by_price = get(api, ordering="productPrice", pageSize=1)["next"]
@@ -287,21 +266,22 @@ def test_every_page_query_is_served_by_an_index(api, params, index):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_the_page_statement_is_prepared_and_planned_once(api):
-    """The page's plan cost as much as running it: prepared (ecommerce/db.py), and with
-    nothing a generic plan cannot know (the LIMIT as a parameter kept PostgreSQL planning
-    every execution), it is planned once per connection."""
+def test_the_page_statement_is_prepared_by_configuration_and_planned_generically(api):
+    """Server-side binding and psycopg's prepare threshold (settings: DB_PREPARED_STATEMENTS)
+    prepare the ORM's page statement; with the status leading the indexes (not a partial
+    index a parameter cannot match), PostgreSQL settles on a generic plan and stops
+    planning each execution."""
     products_bulk(60)
-    for _ in range(7):
+    for _ in range(15):
         get(api, pageSize=20)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
             "WHERE statement LIKE %s",
-            ["%FROM products_product p LEFT JOIN%LIMIT 21"],
+            ['%FROM "products_product" LEFT OUTER JOIN%LIMIT 21'],
         )
         [(generic, custom)] = cursor.fetchall()
-    assert (generic, custom) == (7, 0)
+    assert custom <= 5 and generic >= 3, (generic, custom)
 
 
 # --- paging while the catalogue changes ---------------------------------------------------------
@@ -345,7 +325,7 @@ def test_products_older_than_the_cursor_appear_only_after_it():
     late = product_make(created_at=timezone.now() - timedelta(days=1))  # oldest of all
     second = products_approved_page(page_size=5, cursor=first.next_cursor)
     third = products_approved_page(page_size=5, cursor=second.next_cursor)
-    assert [p["id"] for p in third.products] == [str(late.id)]
+    assert [p["id"] for p in third.items] == [late.id]
 
 
 @pytest.mark.parametrize(

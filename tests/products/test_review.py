@@ -1,4 +1,5 @@
-"""Staff review: POST /products/{id}/approve and /reject, and the once-only seller emails."""
+"""Staff review: POST /products/{id}/approve and /reject, and the seller's emails, queued
+once per decision with it (the worker sends them: ecommerce/email.py)."""
 
 import threading
 import uuid
@@ -8,10 +9,13 @@ from django.db import connection
 from django.test import override_settings
 
 from ecommerce import aws
+from ecommerce.email import email_send
+from ecommerce.models import Email
 from products import services
 from products.models import Product, ProductStatus
-from tests.conftest import sent_emails
+from tests.conftest import sent_emails, wait_for
 from tests.products.factories import land_image, submitted
+from tests.support.emails import queued_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +32,8 @@ def ready(seller, quiet_storage) -> Product:
 
 
 def mails(emulator_url, seller, subject: str) -> list[dict]:
-    return [m for m in sent_emails(emulator_url, to=seller.email) if m["subject"] == subject]
+    """The seller's emails about decisions, as queued with them."""
+    return [m for m in queued_emails(seller.email) if m["subject"] == subject]
 
 
 APPROVED = "Your product has been approved"
@@ -49,7 +54,7 @@ def test_staff_approve_records_who_and_when_and_emails_the_seller_once(
     [mail] = mails(emulator_url, seller, APPROVED)
     assert mail["destinations"]["ToAddresses"] == [seller.email]
     assert "Gucci shoes" in mail["body"] and str(ready.id) in mail["body"]
-    assert product.approval_email_message_id == mail["id"]
+    assert mail["key"] == f"product:{ready.id}:approved"
 
     # Approving again is a no-op: same review, no second email.
     again = staff_api.post(f"/products/{ready.id}/approve")
@@ -68,7 +73,7 @@ def test_a_product_whose_image_has_not_landed_cannot_be_approved(
     assert response.status_code == 409
     assert response.json()["code"] == "image_missing"
     assert Product.objects.get(pk=product.id).status == ProductStatus.PENDING
-    assert sent_emails(emulator_url, to=seller.email) == []
+    assert queued_emails(seller.email) == []
 
 
 def test_staff_reject_with_a_reason_emails_the_seller_once(staff_api, seller, ready, emulator_url):
@@ -156,27 +161,29 @@ def test_reviewing_an_unknown_product_is_404(staff_api, action):
     assert response.status_code == 404
 
 
-def test_when_ses_is_down_the_approval_stands_and_approving_again_sends_the_email(
-    make_user, seller, ready, emulator_url
+def test_with_ses_down_approving_answers_200_and_the_email_follows_when_ses_is_back(
+    staff_api, seller, ready, emulator_url
 ):
     from ecommerce.emulator import free_port
 
-    staff = make_user(staff=True).user
     with override_settings(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS=1):
         aws.reset_clients()
         try:
-            with pytest.raises(aws.AwsUnavailable):
-                services.product_approve(product_id=ready.id, by=staff)
+            response = staff_api.post(f"/products/{ready.id}/approve")
+            assert response.status_code == 200  # the approval answers for itself alone
+            email = Email.objects.get(key=f"product:{ready.id}:approved")
+            assert email_send(email.pk) is None  # the worker meets the outage: later
         finally:
             aws.reset_clients()
-    product = Product.objects.get(pk=ready.id)
-    assert (product.status, product.approval_email_message_id) == (ProductStatus.APPROVED, "")
-    assert mails(emulator_url, seller, APPROVED) == []
+    assert Product.objects.get(pk=ready.id).status == ProductStatus.APPROVED
+    assert sent_emails(emulator_url, to=seller.email) == []
 
-    services.product_approve(product_id=ready.id, by=staff)
-    services.product_approve(product_id=ready.id, by=staff)
-
-    assert len(mails(emulator_url, seller, APPROVED)) == 1
+    email.refresh_from_db()
+    assert (email.attempts, email.sent_at) == (1, None)
+    assert email_send(email.pk)  # its retry, with SES back
+    assert email_send(email.pk) is None
+    [mail] = sent_emails(emulator_url, to=seller.email)
+    assert mail["subject"] == APPROVED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,4 +211,21 @@ def test_concurrent_approvals_send_one_email(make_user, quiet_storage, emulator_
 
     assert errors == []
     assert len(mails(emulator_url, seller, APPROVED)) == 1
-    assert Product.objects.get(pk=product.id).approval_email_message_id
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_decision_email_reaches_the_seller_through_the_worker(
+    make_user, quiet_storage, emulator_url, celery_worker, events_consumer
+):
+    seller = make_user()
+    staff = make_user(staff=True)
+    product = land_image(submitted(seller.user, product_name="Gucci shoes"))
+
+    assert staff.client.post(f"/products/{product.id}/approve").status_code == 200
+
+    [mail] = wait_for(lambda: sent_emails(emulator_url, to=seller.email), timeout=30)
+    assert mail["subject"] == APPROVED
+    assert "Gucci shoes" in mail["body"]
+    email = Email.objects.get(key=f"product:{product.id}:approved")
+    wait_for(lambda: Email.objects.get(pk=email.pk).ses_message_id == mail["id"], timeout=10)

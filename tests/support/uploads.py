@@ -56,7 +56,9 @@ def quiet_storage(settings) -> str:
     prefix = f"quiet-{uuid.uuid4().hex[:8]}"
     names = aws.names(prefix)
     s3 = aws.client("s3")
-    for bucket in names.buckets.values():
+    from ecommerce.uploads import upload_models
+
+    for bucket in map(names.bucket, upload_models()):
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(_public_read(bucket)))
     aws.client("sns").create_topic(Name=names.topic)

@@ -1,0 +1,243 @@
+"""Emails to users (ecommerce/email.py) against the emulated SES: queued with the change,
+sent at most once by the worker, retried after outages, taken over from a dead sender."""
+
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from ecommerce import aws
+from ecommerce.email import SEND_TASK, email_queue, email_send, emails_sweep, ses_send
+from ecommerce.models import Email, OutboxMessage
+from tests.conftest import ROOT, Process, sent_emails, wait_for
+
+pytestmark = pytest.mark.django_db
+
+
+def queued(**fields) -> Email:
+    to = f"someone-{uuid.uuid4().hex[:8]}@example.com"
+    values = {"key": f"test:{uuid.uuid4()}", "to": to, "subject": "Hello", "body": "Line one."}
+    values.update(fields)
+    return email_queue(**values)
+
+
+def unreachable_aws():
+    from ecommerce.emulator import free_port
+
+    return override_settings(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS=1)
+
+
+def test_ses_send_delivers_and_returns_the_message_id(emulator_url):
+    to = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
+    message_id = ses_send(to=to, subject="Hello", body="Line one.\nLine two.")
+    [mail] = sent_emails(emulator_url, to=to)
+    assert mail["id"] == message_id
+    assert (mail["subject"], mail["body"]) == ("Hello", "Line one.\nLine two.")
+    assert mail["source"] == "no-reply@shop.example.com"
+
+
+def test_an_email_is_queued_once_per_key_with_its_send_in_the_same_transaction():
+    email = queued(key="test:once")
+    assert queued(key="test:once", subject="Another") is None
+    assert list(OutboxMessage.objects.values_list("task", "item")) == [(SEND_TASK, str(email.pk))]
+    assert Email.objects.get(key="test:once").subject == "Hello"
+
+
+def test_a_rolled_back_change_queues_no_email():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queued(key="test:rolled-back")
+        raise RuntimeError("the change failed")
+    assert not Email.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_no_address_no_email():
+    assert queued(to="") is None
+    assert not Email.objects.exists()
+
+
+def test_send_delivers_once_and_records_the_message_id(emulator_url):
+    email = queued()
+    message_id = email_send(email.pk)
+    assert message_id
+    assert email_send(email.pk) is None  # redelivered: nothing more
+    [mail] = sent_emails(emulator_url, to=email.to)
+    assert mail["id"] == message_id
+    email.refresh_from_db()
+    assert (email.ses_message_id, email.state) == (message_id, "sent")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_senders_send_one_email(emulator_url):
+    email = queued()
+    sent: list = []
+    start = threading.Barrier(5)
+
+    def send() -> None:
+        start.wait()
+        try:
+            sent.append(email_send(email.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [message_id] = [s for s in sent if s]
+    assert sent.count(None) == 4
+    assert [m["id"] for m in sent_emails(emulator_url, to=email.to)] == [message_id]
+
+
+def claimed(email: Email, *, age_seconds: float, sent: bool = False) -> None:
+    """The claim a sender left behind `age_seconds` ago (`sent`: its request went out, the
+    outcome is unknown)."""
+    at = timezone.now() - timedelta(seconds=age_seconds)
+    Email.objects.filter(pk=email.pk).update(claimed_at=at, sent_at=at if sent else None)
+
+
+def test_a_claim_whose_sender_died_before_sending_is_taken_over_and_sent_once(
+    emulator_url, settings
+):
+    email = queued()
+    claimed(email, age_seconds=settings.EMAIL_CLAIM_SECONDS + 1)
+
+    message_id = email_send(email.pk)
+
+    assert message_id
+    assert [m["id"] for m in sent_emails(emulator_url, to=email.to)] == [message_id]
+    assert email_send(email.pk) is None
+    assert len(sent_emails(emulator_url, to=email.to)) == 1
+
+
+def test_a_fresh_claim_is_left_to_its_sender(emulator_url):
+    email = queued()
+    claimed(email, age_seconds=0)
+    assert email_send(email.pk) is None
+    assert sent_emails(emulator_url, to=email.to) == []
+
+
+def test_an_email_whose_request_went_out_is_never_sent_again(emulator_url):
+    email = queued()
+    claimed(email, age_seconds=3600, sent=True)  # the outcome is unknown
+    assert email_send(email.pk) is None
+    assert sent_emails(emulator_url, to=email.to) == []
+
+
+def test_a_sender_whose_claim_was_taken_over_meanwhile_does_not_send(emulator_url, monkeypatch):
+    from ecommerce import email as mechanism
+
+    email = queued()
+    claim = mechanism.email_claim
+
+    def claim_then_stall(email_id):
+        mine = claim(email_id)
+        # While this sender stalls between claim and send, another takes the claim over.
+        Email.objects.filter(pk=email_id).update(claimed_at=timezone.now() + timedelta(seconds=1))
+        return mine
+
+    monkeypatch.setattr(mechanism, "email_claim", claim_then_stall)
+    assert email_send(email.pk) is None
+    assert sent_emails(emulator_url, to=email.to) == []
+    assert Email.objects.get(pk=email.pk).sent_at is None  # the taker's to send
+
+
+@override_settings(EMAIL_MAX_ATTEMPTS=3)
+def test_an_ses_outage_releases_the_claim_and_retries_later_then_gives_up(
+    emulator_url, monkeypatch
+):
+    from ecommerce import outbox
+
+    monkeypatch.setattr(outbox, "backoff", lambda attempt: 30.0 * attempt)
+    email = queued()
+    OutboxMessage.objects.all().delete()
+    for attempt in (1, 2, 3):
+        with unreachable_aws():
+            aws.reset_clients()
+            try:
+                assert email_send(email.pk) is None
+            finally:
+                aws.reset_clients()
+        email.refresh_from_db()
+        assert (email.attempts, email.claimed_at, email.sent_at) == (attempt, None, None)
+    # Retried twice through the outbox, later each time; the third outage gave up.
+    retries = list(OutboxMessage.objects.filter(task=SEND_TASK, item=str(email.pk)))
+    assert [(r.due_at - r.created_at).total_seconds() // 30 for r in retries] == [1, 2]
+    assert email.failed_reason.startswith("ses is unavailable")
+    assert email_send(email.pk) is None  # failed: never sent
+    assert sent_emails(emulator_url, to=email.to) == []
+
+
+def test_an_email_ses_refuses_is_recorded_and_not_retried(emulator_url):
+    email = queued(to="not-an-address")
+    assert email_send(email.pk) is None
+    email.refresh_from_db()
+    assert email.failed_reason.startswith("refused by SES")
+    assert email.sent_at is None
+    assert not OutboxMessage.objects.filter(item=str(email.pk))[1:].exists()
+
+
+@override_settings(EMAIL_STUCK_AFTER_SECONDS=60)
+def test_the_sweeper_hands_stuck_emails_over_again(settings):
+    stuck = queued()
+    dead_sender = queued()
+    fresh = queued()
+    sent = queued()
+    old = timezone.now() - timedelta(seconds=61)
+    Email.objects.filter(pk__in=[stuck.pk, dead_sender.pk, sent.pk]).update(queued_at=old)
+    claimed(dead_sender, age_seconds=settings.EMAIL_CLAIM_SECONDS + 1)
+    Email.objects.filter(pk=sent.pk).update(sent_at=old, ses_message_id="x")
+    OutboxMessage.objects.all().delete()
+
+    assert emails_sweep() == 2
+    assert sorted(OutboxMessage.objects.values_list("item", flat=True)) == sorted(
+        [str(stuck.pk), str(dead_sender.pk)]
+    )
+    assert emails_sweep() == 0  # handed over just now
+    assert fresh.pk  # untouched: not stuck yet
+
+
+# --- a process killed after claiming, before sending ----------------------------------------
+
+CLAIM_AND_DIE = """
+import os, signal, sys
+import django
+django.setup()
+from ecommerce.email import email_claim
+assert email_claim(int(sys.argv[1])) is not None
+os.kill(os.getpid(), signal.SIGKILL)  # dies holding the claim, before marking or sending
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@override_settings(EMAIL_STUCK_AFTER_SECONDS=1)
+def test_a_sender_killed_after_claiming_leaves_an_email_that_still_goes_out_once(
+    celery_worker, events_consumer, emulator_url, settings
+):
+    email = queued()
+    OutboxMessage.objects.all().delete()  # this test hands it over itself, below
+    killed = subprocess.run(
+        [sys.executable, "-c", CLAIM_AND_DIE, str(email.pk)],
+        cwd=ROOT,
+        env={**Process("claim", []).env, "DJANGO_SETTINGS_MODULE": "ecommerce.settings"},
+    )
+    assert killed.returncode == -signal.SIGKILL
+    email.refresh_from_db()
+    assert (email.claimed_at is not None, email.sent_at) == (True, None)
+    assert sent_emails(emulator_url, to=email.to) == []
+
+    # Once the claim is older than EMAIL_CLAIM_SECONDS, the sweep (beat, every minute)
+    # hands it over; the real relay and worker take it from there.
+    wait_for(lambda: emails_sweep() == 1, timeout=settings.EMAIL_CLAIM_SECONDS + 10)
+    [mail] = wait_for(lambda: sent_emails(emulator_url, to=email.to), timeout=30)
+    email.refresh_from_db()
+    assert email.ses_message_id == mail["id"]

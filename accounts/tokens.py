@@ -101,10 +101,9 @@ keys = _KeyCache()
 
 # Tokens this process verified, by their exact text and the pool and client they were checked
 # against, until they expire (leeway included) or VERIFIED_TTL_SECONDS pass, whichever is first.
-# A client sends the same token with every request for its lifetime (an hour); checking its
-# RS256 signature again each time cost about 100 us a request, in-process (API Gateway's
-# Cognito authorizer caches by token for the same reason). The same bytes verify the same
-# way; revocation (sign-out) is checked by the caller on every request.
+# A client sends the same token with every request for its lifetime, and the same bytes verify
+# the same way (API Gateway's Cognito authorizer caches by token too); revocation (sign-out)
+# is checked by the caller on every request.
 VERIFIED_MAX_ENTRIES = 1024
 # Also bounds how long a token signed with a key the pool has since dropped stays accepted.
 VERIFIED_TTL_SECONDS = 300

@@ -305,13 +305,14 @@ def wait_for_shipping(stack: ReliabilityStack, order_ids: list[str], timeout: fl
 
 
 def wait_queues_idle(stack: ReliabilityStack, timeout: float) -> float:
-    """Until the Celery and events queues hold nothing (waiting or in flight), so a late
-    redelivery would have shown its email; returns the seconds waited."""
+    """Until the outbox and the Celery and events queues hold nothing (waiting or in
+    flight), so a late redelivery would have shown its email; returns the seconds waited."""
     names = Names(PREFIX)
     started = time.monotonic()
     wait_until(
         lambda: (
-            stack.queue_depth(names.celery_queue) == 0
+            stack.query("SELECT count(*) FROM ecommerce_outboxmessage")[0][0] == 0
+            and stack.queue_depth(names.celery_queue) == 0
             and stack.queue_depth(names.events_queue) == 0
         ),
         timeout,
@@ -539,7 +540,7 @@ def faults(args) -> dict:
         )[0][0]
         figures["placed_to_shipping"] = placed_to_shipping(stack, order_ids)
         figures["email_claims_without_message_id"] = stack.query(
-            "SELECT count(*) FROM orders_orderemail WHERE ses_message_id = ''"
+            "SELECT count(*) FROM ecommerce_email WHERE key LIKE 'order:%%' AND ses_message_id = ''"
         )[0][0]
 
     emails = figures["emails"]

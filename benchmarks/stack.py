@@ -177,6 +177,11 @@ class Stack:
         self.wait_http(f"{base_url}/healthz")
         return base_url
 
+    def start_events(self) -> None:
+        """The events process: S3 and workflow events in, the outbox relayed out."""
+        if "events" not in self.processes:
+            self._spawn("events", [sys.executable, "manage.py", "consume_events", "--wait", "1"])
+
     def start_workers(self) -> None:
         self._spawn(
             "worker",
@@ -196,7 +201,7 @@ class Stack:
                 "--without-heartbeat",
             ],
         )
-        self._spawn("events", [sys.executable, "manage.py", "consume_events", "--wait", "1"])
+        self.start_events()
 
     @staticmethod
     def wait_http(url: str, timeout: float = 60) -> None:

@@ -94,7 +94,7 @@ def email_claim(email_id: int) -> Email | None:
 def email_send(email_id: int) -> str | None:
     """Send one queued email at most once (what the worker runs); returns the SES message
     id, or None when this call sent nothing."""
-    aws.client("ses")  # a process's first client takes ~100 ms to build: not inside the claim
+    aws.client("ses")  # a process's first client is slow to build: not between claim and send
     email = email_claim(email_id)
     if email is None:
         return None

@@ -1,10 +1,7 @@
-"""A small per-process cache of immutable values, for hot paths that cannot afford Django's
-cache framework.
+"""A small per-process cache of immutable values (catalogue pages, verified tokens).
 
-Every `LocMemCache.get` unpickles the value (a copy of a 20 KB catalogue page each time),
-checks the key for memcached's rules and takes a lock: 16 us of the 18 us a warm catalogue
-page spent in its cache (in-process, tests/benchmarks figures in the README). Here a hit is
-a dict lookup and a clock read.
+Django's LocMemCache pickles every value, so each hit would unpickle a copy of the page;
+here a hit is a dict lookup and a clock read (docs/performance.md).
 
 Values are shared, not copied: store only immutable ones (bytes, tuples, frozen dataclasses).
 Reads take no lock (a dict lookup is atomic under the GIL); writes do. Each entry has its

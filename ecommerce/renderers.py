@@ -1,10 +1,8 @@
-"""The API's JSON renderer: DRF's JSONRenderer, encoding with orjson.
+"""The API's JSON renderer: DRF's JSONRenderer, encoding with orjson (docs/performance.md).
 
-Encoding a catalogue page (50 products, 20 KB) took DRF's renderer 140-260 us, up to a tenth
-of a cache-miss request's CPU; this one takes 21 us (in-process, timeit). The output is
-DRF's: compact, UTF-8, datetimes and anything orjson does not know (Decimal, lazy strings,
-dataclasses) through DRF's own encoder, U+2028/U+2029 escaped as DRF escapes them. Whatever
-orjson refuses (an integer over 64 bits, say), and indented output (`Accept:
+The output is DRF's: compact, UTF-8, datetimes and anything orjson does not know (Decimal,
+lazy strings, dataclasses) through DRF's own encoder, U+2028/U+2029 escaped as DRF escapes
+them. Whatever orjson refuses (an integer over 64 bits, say), and indented output (`Accept:
 application/json; indent=4`), goes to DRF's renderer unchanged.
 """
 
@@ -25,7 +23,7 @@ class OrjsonRenderer(JSONRenderer):
             body = orjson.dumps(data, default=JSONEncoder().default, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
-        if b"\xe2" in body:  # one byte: memchr, 1 us; the three-byte search took 16 us
+        if b"\xe2" in body:  # the separators' first byte: a cheap test before replacing
             for raw, escaped in _LINE_SEPARATORS:
                 body = body.replace(raw, escaped)
         return body

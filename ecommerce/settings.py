@@ -80,9 +80,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-# A health check is one more round trip on every request's first query (measured: the cached
-# catalogue page paid two round trips instead of one); a connection broken by a database
-# restart fails one request, and Django then drops it. Opt in where restarts are frequent.
+# A health check is one more round trip on every request's first query; a connection broken
+# by a database restart fails one request, and Django then drops it. Opt in where restarts
+# are frequent.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DB_PREPARED_STATEMENTS", default=True

@@ -8,6 +8,7 @@ long-polling its queues): each test uses its own users, records and keys.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -98,12 +99,14 @@ class Process:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() takes its children too
         )
         return self
 
     def kill(self) -> None:
+        """SIGKILL the process and its children (a gunicorn master and its workers)."""
         if self.popen and self.popen.poll() is None:
-            self.popen.kill()
+            os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(10)
 
     def stop(self) -> None:
@@ -141,6 +144,14 @@ def worker_process() -> Process:
 
 def events_process() -> Process:
     return Process("events", ["manage.py", "consume_events", "--wait", "1"])
+
+
+def web_process(port: int) -> Process:
+    """gunicorn as production runs it (one sync worker), serving the test database."""
+    return Process(
+        "web",
+        ["-m", "gunicorn", "ecommerce.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+import requests
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -18,7 +19,7 @@ from orders import tasks
 from orders.emails import email_key
 from orders.models import Order
 from products.services import stock_reserve
-from tests.conftest import LOG_DIR, sent_emails, wait_for
+from tests.conftest import LOG_DIR, sent_emails, wait_for, web_process
 from tests.orders.conftest import (
     age,
     buyer_make,
@@ -38,6 +39,17 @@ def create(client, product, quantity):
     return client.post(
         "/orders/create-order", {"id": str(product.id), "quantity": quantity}, format="json"
     )
+
+
+def web_ready(url: str, timeout: float = 30) -> None:
+    wait_for(lambda: _answers(url), timeout=timeout, message=f"{url} to answer")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def status(order_id) -> str:
@@ -111,6 +123,39 @@ def test_an_order_ships_with_two_emails_and_the_next_one_finds_the_stock_taken(
     assert len(history(Order(pk=order_id))) == 3
     assert len(sent_emails(emulator_url, to=buyer.email)) == 2
     assert emails_match_claims(emulator_url, buyer.email, order_id)
+
+
+def test_a_web_process_killed_right_after_answering_201_loses_no_order(
+    celery_worker, events_consumer, make_user, emulator_url
+):
+    """The order's hand-over to processing committed with the order (the outbox): nothing
+    waits in the web process's memory, and no sweeper is needed (none runs in the suite;
+    ORDER_STUCK_AFTER_SECONDS is 300 s)."""
+    from ecommerce.emulator import free_port
+
+    buyer = make_user()
+    product = product_make(quantity=5, product_name="Wool hat")
+    port = free_port()
+    web = web_process(port).start()
+    try:
+        web_ready(f"http://127.0.0.1:{port}/healthz")
+        response = requests.post(
+            f"http://127.0.0.1:{port}/orders/create-order",
+            json={"id": str(product.id), "quantity": 2},
+            headers={"Authorization": f"Bearer {buyer.tokens['IdToken']}"},
+            timeout=10,
+        )
+        web.kill()  # SIGKILL, the moment the 201 is in
+    finally:
+        web.kill()
+    assert response.status_code == 201
+    order_id = response.json()["orderId"]
+
+    wait_for(lambda: status(order_id) == "shipping", timeout=30, message="the order to ship")
+    assert Order.objects.get(pk=order_id).attempts == 1  # not the sweeper's
+    mails = wait_for(lambda: len(emails_match_claims(emulator_url, buyer.email, order_id)) == 2)
+    assert mails
+    assert stock(product) == 3
 
 
 def test_an_order_whose_enqueue_was_lost_is_found_by_the_sweeper(

@@ -13,6 +13,9 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "cancelled"
 
 
+# The first history entry of every order: its creation (not a row of OrderTransition).
+PLACED_REASON = "placed"
+
 # The states the worker still has to move on; the sweeper looks only at these rows.
 IN_FLIGHT = [OrderStatus.PENDING, OrderStatus.PROCESSING]
 
@@ -65,9 +68,21 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name} ({self.status})"
 
+    @property
+    def history(self) -> list["OrderTransition"]:
+        """Its placement (the order's creation), then every transition recorded since."""
+        placed = OrderTransition(
+            order=self,
+            from_status="",
+            to_status=OrderStatus.PENDING,
+            at=self.created_at,
+            reason=PLACED_REASON,
+        )
+        return [placed, *self.transitions.all()]
+
 
 class OrderTransition(models.Model):
-    """One status change, with when and why. `from_status` is empty for the placement."""
+    """One status change after the placement, with when and why."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=10, choices=OrderStatus.choices, blank=True)

@@ -1,9 +1,9 @@
 """Placing an order: stock reserved, the order recorded and handed to processing, at once.
 
 Everything happens in one transaction: the product's conditional stock update
-(products.services), the pending order with its first history row, and the processing task
-in the outbox (ecommerce/outbox.py). The worker picks the order up once it has committed;
-nothing is waiting in any process's memory.
+(products.services), the pending order (its creation is the first entry of its history),
+and the processing task in the outbox (ecommerce/outbox.py). The worker picks the order up
+once it has committed; nothing waits in any process's memory.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from orders.errors import IdempotencyKeyReused
-from orders.models import IdempotencyRecord, Order, OrderStatus, OrderTransition
+from orders.models import IdempotencyRecord, Order
 from orders.processing import order_process_later
 from products import services as products
 
 logger = logging.getLogger(__name__)
-
-PLACED_REASON = "placed"
 
 
 @dataclass(frozen=True)
@@ -105,8 +103,8 @@ def _replay(*, user: User, key: str, fingerprint: str) -> Placement | None:
 
 
 def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> Order:
-    """Take the stock, create the pending order and its first history row (in the
-    caller's transaction). Raises ProductNotFound or InsufficientStock."""
+    """Take the stock and create the pending order (in the caller's transaction). Raises
+    ProductNotFound or InsufficientStock."""
     reserved = products.stock_reserve(product_id=product_id, quantity=quantity)
     now = timezone.now()
     order = Order.objects.create(
@@ -118,8 +116,5 @@ def _reserve_and_record(*, user: User, product_id: uuid.UUID, quantity: int) -> 
         total=reserved.price * quantity,
         created_at=now,
         updated_at=now,
-    )
-    OrderTransition.objects.create(
-        order=order, from_status="", to_status=OrderStatus.PENDING, at=now, reason=PLACED_REASON
     )
     return order

@@ -63,7 +63,7 @@ class OrderOutput(serializers.Serializer):
     total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
     updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
-    history = OrderTransitionOutput(source="transitions", many=True)
+    history = OrderTransitionOutput(many=True, help_text="From the placement on.")
 
 
 class OrderPageQuery(serializers.Serializer):

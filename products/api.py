@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated, IsStaff
 from ecommerce.pagination import Page
+from ecommerce.shapes import in_shape
 from products import selectors, services
 from products.serializers import (
     ProductDetailOutput,
@@ -39,12 +40,12 @@ def _page_response(request, page: Page, query: Mapping, shape=ProductOutput) -> 
         params = {key: value for key, value in query.items() if value not in (None, "")}
         params["cursor"] = page.next_cursor
         next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
-    return Response({"products": shape(page.items, many=True).data, "next": next_url})
+    return Response({"products": in_shape(page.items, shape), "next": next_url})
 
 
 def _product_response(product_id: uuid.UUID, user) -> Response:
     row, private = selectors.product_for_viewer(product_id=product_id, user=user)
-    return Response((ProductPrivateOutput if private else ProductOutput)(row).data)
+    return Response(in_shape([row], ProductPrivateOutput if private else ProductOutput)[0])
 
 
 class ProductUploadUrlView(APIView):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
 
 from accounts.models import User
 from ecommerce.pagination import Page, aware_datetime, keyset_page
@@ -26,44 +26,55 @@ ORDERINGS = {
 DEFAULT_ORDERING = "-createdAt"
 ORDERING_CHOICES = [f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")]
 
-# What the output shapes read (products/serializers.py): columns, and computed values.
-_PUBLIC = (
-    [
-        "id",
-        "file_name",
-        "product_name",
-        "price",
-        "description",
-        "quantity",
-        "category",
-        "created_at",
-    ],
-    {
-        "image_url": Coalesce(F("image__image_url"), Value("")),
-        "is_approved": ExpressionWrapper(APPROVED, output_field=BooleanField()),
-    },
-)
-_PRIVATE = (
-    [*_PUBLIC[0], "status", "rejection_reason", "seller_email", "reviewed_at", "owner_id"],
-    {
-        **_PUBLIC[1],
-        "image_status": Coalesce(F("image__status"), Value("pending")),
-        "image_rejection_reason": Coalesce(F("image__rejection_reason"), Value("")),
-    },
-)
+# The columns the output shapes read (products/serializers.py); `_rows` adds the rest.
+_PUBLIC = [
+    "id",
+    "file_name",
+    "product_name",
+    "price",
+    "description",
+    "quantity",
+    "category",
+    "created_at",
+    "status",
+    "image__image_url",
+]
+_PRIVATE = [
+    *_PUBLIC,
+    "rejection_reason",
+    "seller_email",
+    "reviewed_at",
+    "owner_id",
+    "image__status",
+    "image__rejection_reason",
+]
 
 
-def _rows(queryset: QuerySet, shape: tuple[list[str], dict]) -> QuerySet:
-    columns, computed = shape
-    return queryset.values(*columns, **computed)
+# Built once and derived for each request (a queryset is cloned by every filter, never
+# changed): the query is resolved once, not on every page (docs/performance.md).
+_CATALOGUE = Product.objects.filter(APPROVED).values(*_PUBLIC)
+_PRIVATE_ROWS = Product.objects.values(*_PRIVATE)
+
+
+def _rows(rows: list[dict]) -> list[dict]:
+    """Rows with the values the shapes read beside the columns: whether the product is
+    approved, and its image's URL and state ("" and "pending" until an image landed)."""
+    for row in rows:
+        row["is_approved"] = row["status"] == ProductStatus.APPROVED
+        row["image_url"] = row.pop("image__image_url") or ""
+        if "image__status" in row:
+            row["image_status"] = row.pop("image__status") or "pending"
+            row["image_rejection_reason"] = row.pop("image__rejection_reason") or ""
+    return rows
 
 
 def _page(queryset: QuerySet, *, ordering: str, page_size: int, cursor: str | None) -> Page:
     field, parse = ORDERINGS[ordering.lstrip("-")]
     sign = "-" if ordering.startswith("-") else ""
-    return keyset_page(
+    page = keyset_page(
         queryset, order_by=f"{sign}{field}", parse=parse, page_size=page_size, cursor=cursor
     )
+    return Page(_rows(page.items), page.next_cursor)
 
 
 def products_approved_page(
@@ -80,7 +91,7 @@ def products_approved_page(
     in name and description (a scan within the approved rows). The filters and the keyset
     match the partial indexes on approved rows (products/models.py).
     """
-    queryset = Product.objects.filter(APPROVED)
+    queryset = _CATALOGUE
     if category:
         queryset = queryset.alias(category_lower=Lower("category")).filter(
             category_lower=Lower(Value(category))
@@ -89,23 +100,24 @@ def products_approved_page(
         queryset = queryset.filter(
             Q(product_name__icontains=search) | Q(description__icontains=search)
         )
-    return _page(_rows(queryset, _PUBLIC), ordering=ordering, page_size=page_size, cursor=cursor)
+    return _page(queryset, ordering=ordering, page_size=page_size, cursor=cursor)
 
 
 def products_of_owner_page(
     *, owner: User, page_size: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
 ) -> Page:
     """A seller's own submissions, newest first, whatever their status (private rows)."""
-    queryset = _rows(Product.objects.filter(owner=owner), _PRIVATE)
+    queryset = _PRIVATE_ROWS.filter(owner=owner)
     return _page(queryset, ordering=DEFAULT_ORDERING, page_size=page_size, cursor=cursor)
 
 
 def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dict, bool]:
     """One product and whether the viewer sees its private shape: approved ones for
     anyone, every one for its owner and staff; anything else is ProductNotFound."""
-    row = _rows(Product.objects.filter(pk=product_id), _PRIVATE).first()
+    row = _PRIVATE_ROWS.filter(pk=product_id).first()
     if row is None:
         raise ProductNotFound()
+    _rows([row])
     if user is not None and (user.is_staff or user.pk == row["owner_id"]):
         return row, True
     if row["status"] == ProductStatus.APPROVED:

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,6 +19,9 @@ from products.errors import AlreadyApproved, ImageMissing, InsufficientStock, Pr
 from products.models import Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
+
+APPROVED_STATUS = ProductStatus.APPROVED.value
+_PRICE = Product._meta.get_field("price")
 
 
 # --- stock (used by orders) ------------------------------------------------------------------
@@ -37,22 +40,40 @@ class Reservation:
 def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     """Take `quantity` items of an approved product out of stock.
 
-    A conditional UPDATE, so concurrent reservations can never sell more than the stock;
-    then the row it changed, which this transaction now holds locked. Call it inside the
-    caller's transaction: a rollback puts the stock back. Raises `ProductNotFound`
-    (unknown or not approved) or `InsufficientStock`.
+    One conditional UPDATE, so concurrent reservations can never sell more than the stock;
+    it returns what the order copies. Call it inside the caller's transaction: a rollback
+    puts the stock back. Raises `ProductNotFound` (unknown or not approved) or
+    `InsufficientStock`.
     """
     if quantity <= 0:
         raise ValueError("quantity must be positive")
-    approved = Product.objects.filter(pk=product_id, status=ProductStatus.APPROVED)
-    if not approved.filter(quantity__gte=quantity).update(quantity=F("quantity") - quantity):
-        available = approved.values_list("quantity", flat=True).first()
+    # Raw SQL for RETURNING, which QuerySet.update() cannot say; the same on every database.
+    table, pk = Product._meta.db_table, Product._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET quantity = quantity - %s "
+            "WHERE id = %s AND status = %s AND quantity >= %s "
+            "RETURNING product_name, price, quantity",
+            [quantity, pk.get_db_prep_value(product_id, connection), APPROVED_STATUS, quantity],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        available = (
+            Product.objects.filter(pk=product_id, status=APPROVED_STATUS)
+            .values_list("quantity", flat=True)
+            .first()
+        )
         if available is None:
             raise ProductNotFound()
         raise InsufficientStock(available=available, requested=quantity)
-    name, price, left = approved.values_list("product_name", "price", "quantity").get()
+    name, price, left = row
     catalogue_changed()
-    return Reservation(id=uuid.UUID(str(product_id)), product_name=name, price=price, quantity=left)
+    return Reservation(
+        id=uuid.UUID(str(product_id)),
+        product_name=name,
+        price=_PRICE.to_python(price),  # SQLite's cursor gives a float
+        quantity=left,
+    )
 
 
 def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:

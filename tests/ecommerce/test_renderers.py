@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -35,6 +35,10 @@ SAMPLES = {
     "python values": {
         "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
         "aware": datetime(2026, 11, 26, 19, 0, 0, 123456, tzinfo=UTC),
+        "aware, whole second": datetime(2026, 11, 26, 19, 0, 0, tzinfo=UTC),
+        "aware, another zone": datetime(
+            2026, 11, 26, 19, 0, 0, 1, tzinfo=timezone(timedelta(hours=2))
+        ),
         "naive": datetime(2026, 11, 26, 19, 0, 0),
         "date": date(2026, 11, 26),
         "decimal": Decimal("12.50"),

@@ -15,7 +15,7 @@ from ecommerce import aws
 from ecommerce.models import Email
 from orders.emails import email_key
 from orders.lifecycle import transition
-from orders.models import EmailKind, Order, OrderStatus, OrderTransition
+from orders.models import EmailKind, Order, OrderStatus
 from products.models import Product
 from tests.products.factories import product_make
 
@@ -55,11 +55,7 @@ def order_insert(*, user: User, product: Product, quantity: int = 1, **fields) -
         "updated_at": now,
     }
     values.update(fields)
-    order = Order.objects.create(**values)
-    OrderTransition.objects.create(
-        order=order, from_status="", to_status=OrderStatus.PENDING, reason="placed"
-    )
-    return order
+    return Order.objects.create(**values)
 
 
 def age(order: Order, seconds: int) -> None:
@@ -68,11 +64,9 @@ def age(order: Order, seconds: int) -> None:
 
 
 def history(order: Order) -> list[tuple[str, str]]:
-    return list(
-        OrderTransition.objects.filter(order_id=order.pk)
-        .order_by("at", "id")
-        .values_list("from_status", "to_status")
-    )
+    """(from, to) of the order's history as stored: its placement, then its transitions."""
+    stored = Order.objects.get(pk=order.pk)
+    return [(entry.from_status, entry.to_status) for entry in stored.history]
 
 
 def execution_status(order: Order) -> str | None:

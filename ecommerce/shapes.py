@@ -1,0 +1,30 @@
+"""Rows rendered in a serializer's shape, for lists of plain `.values()` rows.
+
+A flat output serializer declares a shape once: each field's JSON name and its `source`.
+`in_shape` renames a row's keys to those names and leaves the values as the database gave
+them (str, int, bool, UUID, Decimal, aware datetime, None), which the API's renderer writes
+exactly as the serializer's fields would (tests/ecommerce/test_shapes.py compares the
+two). DRF's per-field `to_representation` cost more than the query for a catalogue page.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from rest_framework import serializers
+
+
+@functools.cache
+def fields_of(serializer_class: type[serializers.Serializer]) -> tuple[tuple[str, str], ...]:
+    """(JSON name, source) of every field of a flat serializer."""
+    found = []
+    for name, field in serializer_class().fields.items():
+        if isinstance(field, serializers.BaseSerializer) or "." in field.source:
+            raise TypeError(f"{serializer_class.__name__}.{name}: only flat fields have a shape")
+        found.append((name, field.source))
+    return tuple(found)
+
+
+def in_shape(rows: list[dict], serializer_class: type[serializers.Serializer]) -> list[dict]:
+    fields = fields_of(serializer_class)
+    return [{name: row[source] for name, source in fields} for row in rows]

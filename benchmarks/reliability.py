@@ -305,13 +305,13 @@ def wait_for_shipping(stack: ReliabilityStack, order_ids: list[str], timeout: fl
 
 
 def wait_queues_idle(stack: ReliabilityStack, timeout: float) -> float:
-    """Until the outbox and the Celery and events queues hold nothing (waiting or in
+    """Until no email is due and the Celery and events queues hold nothing (waiting or in
     flight), so a late redelivery would have shown its email; returns the seconds waited."""
     names = Names(PREFIX)
     started = time.monotonic()
     wait_until(
         lambda: (
-            stack.query("SELECT count(*) FROM ecommerce_outboxmessage")[0][0] == 0
+            stack.query("SELECT count(*) FROM ecommerce_email WHERE due_at IS NOT NULL")[0][0] == 0
             and stack.queue_depth(names.celery_queue) == 0
             and stack.queue_depth(names.events_queue) == 0
         ),
@@ -468,9 +468,9 @@ FAULTS_ENV = {
     "SQS_VISIBILITY_TIMEOUT": "20",
     "CELERY_TASK_TIME_LIMIT": "15",
     "EVENTS_VISIBILITY_TIMEOUT": "15",
-    # The sweeper, for what redelivery alone does not recover.
-    "ORDER_STUCK_AFTER_SECONDS": "30",
-    "ORDER_SWEEP_INTERVAL_SECONDS": "10",
+    # Leases, for what redelivery alone does not recover.
+    "ORDER_LEASE_SECONDS": "30",
+    "EMAIL_LEASE_SECONDS": "30",
 }
 
 
@@ -535,8 +535,8 @@ def faults(args) -> dict:
         figures["queues_idle_after_s"] = wait_queues_idle(stack, 90)
         figures["emails"] = email_census(stack, order_ids)
         figures["shipping_transitions_per_order"] = dict(shipping_transitions(stack, order_ids))
-        figures["swept_orders"] = stack.query(
-            "SELECT count(*) FROM orders_order WHERE attempts > 1"
+        figures["orders_handed_over_again"] = stack.query(
+            "SELECT count(*) FROM orders_order WHERE handovers > 1"
         )[0][0]
         figures["placed_to_shipping"] = placed_to_shipping(stack, order_ids)
         figures["email_claims_without_message_id"] = stack.query(
@@ -565,9 +565,9 @@ def faults(args) -> dict:
 # --- outage --------------------------------------------------------------------------------
 
 OUTAGE_ENV = {
-    # The sweeper finds what the outage lost (tasks not sent, queues wiped by the restart).
-    "ORDER_STUCK_AFTER_SECONDS": "15",
-    "ORDER_SWEEP_INTERVAL_SECONDS": "5",
+    # Leases recover what the outage lost (queues wiped by the restart).
+    "ORDER_LEASE_SECONDS": "15",
+    "EMAIL_LEASE_SECONDS": "15",
     "SQS_VISIBILITY_TIMEOUT": "30",
     "CELERY_TASK_TIME_LIMIT": "20",
     "EVENTS_VISIBILITY_TIMEOUT": "15",
@@ -664,7 +664,7 @@ def outage(args) -> dict:
         figures["accepted"] = len(accepted)
         figures["to_terminal"] = wait_for_shipping(stack, accepted, 240)
         rows = stack.query(
-            "SELECT id, status, quantity, attempts FROM orders_order WHERE product_id = %s",
+            "SELECT id, status, quantity, handovers FROM orders_order WHERE product_id = %s",
             (product,),
         )
         live = sum(q for _, s, q, _ in rows if s not in ("failed", "cancelled"))
@@ -674,7 +674,7 @@ def outage(args) -> dict:
         figures["process_exits_restarted"] = stack.exits
         unanswered = {str(i) for i, *_ in rows} - set(accepted)
         figures["orders_in_db_not_answered_201"] = len(unanswered)
-        figures["swept_orders"] = sum(1 for *_, attempts in rows if attempts > 1)
+        figures["orders_handed_over_again"] = sum(1 for *_, handovers in rows if handovers > 1)
         figures["failed_reasons"] = dict(
             Counter(
                 r

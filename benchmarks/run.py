@@ -156,7 +156,7 @@ def pipeline(stack: Stack, token: str, product_id: str, orders: int) -> dict:
 
 
 def orders_in_message(body: str) -> int:
-    """How many orders a Celery message on SQS carries (the outbox relay sends the ids of
+    """How many orders a Celery message on SQS carries (the due-work relay sends the ids of
     many placed orders to one orders_process message)."""
     envelope = json.loads(base64.b64decode(body))
     args, _, _ = json.loads(base64.b64decode(envelope["body"]))
@@ -169,7 +169,7 @@ class CeleryQueueDrain:
 
     Placement is measured without the worker; left to fill, the queue would make every
     send slower (moto's SendMessage walks the whole queue). The count proves each placed
-    order's task really reached SQS (the outbox relay sends it after the commit)."""
+    order's task really reached SQS (the due-work relay sends it after the commit)."""
 
     def __init__(self, stack: Stack):
         self.sqs = stack.sqs()
@@ -313,7 +313,7 @@ def main() -> int:
         }
 
         # Order placement, without the worker (the benchmark drains its queue; the events
-        # process relays the outbox), the emulator in the background
+        # process hands due orders over), the emulator in the background
         # (stack.emulator_in_background says why); then once more with the emulator
         # competing for the cores at normal priority, for comparison.
         product_id = seed(stack, 1_000)

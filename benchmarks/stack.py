@@ -178,7 +178,7 @@ class Stack:
         return base_url
 
     def start_events(self) -> None:
-        """The events process: S3 and workflow events in, the outbox relayed out."""
+        """The events process: S3 and workflow events in, due work handed over."""
         if "events" not in self.processes:
             self._spawn("events", [sys.executable, "manage.py", "consume_events", "--wait", "1"])
 

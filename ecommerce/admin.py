@@ -7,7 +7,7 @@ from ecommerce.models import Email
 class EmailAdmin(admin.ModelAdmin):
     """Emails to users and how each went (read-only: ecommerce/email.py sends them)."""
 
-    list_display = ["key", "to", "subject", "state", "attempts", "created_at", "sent_at"]
+    list_display = ["key", "to", "subject", "state", "handovers", "created_at", "sent_at"]
     search_fields = ["key", "to", "subject"]
     ordering = ["-created_at"]
     date_hierarchy = "created_at"

@@ -1,56 +1,35 @@
-"""The shared plumbing's own rows: the outbox of Celery tasks, and emails to users."""
+"""The shared plumbing's own rows: emails to users."""
 
 from django.db import models
 from django.utils import timezone
 
-
-class OutboxMessage(models.Model):
-    """A Celery task for one item, recorded in the transaction of the change that causes it
-    and sent by the relay once due (ecommerce/outbox.py)."""
-
-    task = models.CharField(max_length=200)  # the Celery task's name; it takes a list of items
-    item = models.CharField(max_length=64)
-    due_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["due_at", "id"], name="ecommerce_outbox_due_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.task}({self.item})"
+from ecommerce.duework import DueWork
 
 
-class Email(models.Model):
+class Email(DueWork):
     """One email to a user, at most once per `key` (ecommerce/email.py).
 
     `claimed_at` is the claim of the sender working on it (and its fencing token); `sent_at`
     is set just before the request to SES goes out, and from then on the email is never
     sent again; `ses_message_id` completes it. `failed_reason`: SES refused it, or the
-    retries ran out.
+    tries ran out. Due work (ecommerce/duework.py) until sent or failed.
     """
+
+    due_task = "ecommerce.tasks.emails_send"
+    lease_setting = "EMAIL_LEASE_SECONDS"
 
     key = models.CharField(max_length=200, unique=True)  # e.g. "order:<id>:confirmation"
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=300)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
-    # Last time it was handed to the worker: the sweeper's "stuck since".
-    queued_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=0)  # sends that met an SES outage
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     ses_message_id = models.CharField(max_length=100, blank=True)
     failed_reason = models.CharField(max_length=500, blank=True)
 
-    class Meta:
-        indexes = [
-            # The sweeper: emails neither sent nor failed, by age; the partial index stays small.
-            models.Index(
-                fields=["queued_at"],
-                condition=models.Q(sent_at__isnull=True, failed_reason=""),
-                name="ecommerce_email_unsent_idx",
-            )
-        ]
+    class Meta(DueWork.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"

@@ -256,31 +256,22 @@ EVENT_HANDLERS: dict[str, str] = {
 # Event handlers are quick; a message whose consumer died comes back after this long.
 EVENTS_VISIBILITY_TIMEOUT = env.int("EVENTS_VISIBILITY_TIMEOUT", default=60)
 
-# --- Work handed to the worker: the outbox, retries, emails --------------------------------
-# A retried task waits RETRY_BACKOFF_SECONDS × 2^n (full jitter), capped.
+# --- Work the worker owes rows (ecommerce/duework.py): orders, emails ----------------------
+# After an AWS outage a row is due again in RETRY_BACKOFF_SECONDS × 2^n (full jitter), capped.
 RETRY_BACKOFF_SECONDS = env.int("RETRY_BACKOFF_SECONDS", default=2)
 RETRY_BACKOFF_MAX_SECONDS = env.int("RETRY_BACKOFF_MAX_SECONDS", default=120)
-# Emails (ecommerce/email.py): SES outages are tried this often, then given up (logged).
+# An email handed to the worker and neither sent nor failed this long is handed over again.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
+# Emails handed over this often and still not sent are given up (logged).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 # An email claimed but not going out this long is taken over (its sender died in between).
 EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=10)
-# Neither sent nor failed this long after its last hand-over: the sweeper hands it over again.
-EMAIL_STUCK_AFTER_SECONDS = env.int("EMAIL_STUCK_AFTER_SECONDS", default=300)
-EMAIL_SWEEP_INTERVAL_SECONDS = env.int("EMAIL_SWEEP_INTERVAL_SECONDS", default=60)
-if min(SQS_VISIBILITY_TIMEOUT, EMAIL_STUCK_AFTER_SECONDS) <= EMAIL_CLAIM_SECONDS:
-    # Otherwise the next try (a redelivery, a sweep) would find a dead sender's claim still
-    # fresh and skip it.
+if min(SQS_VISIBILITY_TIMEOUT, EMAIL_LEASE_SECONDS) <= EMAIL_CLAIM_SECONDS:
+    # Otherwise the next try (a redelivery, the next hand-over) would find a dead sender's
+    # claim still fresh and skip it.
     raise ImproperlyConfigured(
-        "EMAIL_CLAIM_SECONDS must be below SQS_VISIBILITY_TIMEOUT and EMAIL_STUCK_AFTER_SECONDS"
+        "EMAIL_CLAIM_SECONDS must be below SQS_VISIBILITY_TIMEOUT and EMAIL_LEASE_SECONDS"
     )
-if RETRY_BACKOFF_MAX_SECONDS >= EMAIL_STUCK_AFTER_SECONDS:
-    # A retry waiting in the outbox must not look stuck to the sweeper.
-    raise ImproperlyConfigured("RETRY_BACKOFF_MAX_SECONDS must be below EMAIL_STUCK_AFTER_SECONDS")
-CELERY_BEAT_SCHEDULE["emails-sweep"] = {
-    "task": "ecommerce.tasks.emails_sweep",
-    "schedule": float(EMAIL_SWEEP_INTERVAL_SECONDS),
-    "options": {"expires": EMAIL_SWEEP_INTERVAL_SECONDS},
-}
 
 # --- Image uploads (ecommerce/uploads.py) ---------------------------------------------------
 # Origins allowed to PUT images straight to the buckets (browser uploads).
@@ -303,17 +294,8 @@ CELERY_BEAT_SCHEDULE["uploads-cleanup"] = {
 }
 
 # --- Orders (orders/) -----------------------------------------------------------------------
-# Orders in pending/processing untouched this long are re-enqueued by the sweeper ...
-ORDER_STUCK_AFTER_SECONDS = env.int("ORDER_STUCK_AFTER_SECONDS", default=300)
-# ... and failed (stock released, customer emailed) once processing was handed over this
-# often (placement, retries after AWS outages and sweeps all count).
+# An order handed to the worker and still pending or processing this long (a lost message, a
+# dead worker, a lost workflow report) is handed over again ...
+ORDER_LEASE_SECONDS = env.int("ORDER_LEASE_SECONDS", default=300)
+# ... and failed (stock released, customer emailed) once handed over this often.
 ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=5)
-ORDER_SWEEP_INTERVAL_SECONDS = env.int("ORDER_SWEEP_INTERVAL_SECONDS", default=60)
-if RETRY_BACKOFF_MAX_SECONDS >= ORDER_STUCK_AFTER_SECONDS:
-    # A retry waiting in the outbox must not look stuck to the sweeper.
-    raise ImproperlyConfigured("RETRY_BACKOFF_MAX_SECONDS must be below ORDER_STUCK_AFTER_SECONDS")
-CELERY_BEAT_SCHEDULE["orders-sweep"] = {
-    "task": "orders.tasks.order_sweep",
-    "schedule": float(ORDER_SWEEP_INTERVAL_SECONDS),
-    "options": {"expires": ORDER_SWEEP_INTERVAL_SECONDS},
-}

@@ -1,4 +1,4 @@
-"""Celery tasks of the shared plumbing: queued emails, and the cleanup of stale uploads."""
+"""Celery tasks of the shared plumbing: due emails, and the cleanup of stale uploads."""
 
 import logging
 
@@ -12,20 +12,14 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def emails_send(email_ids: list[str]) -> None:
-    """Outbox task (ecommerce/email.py SEND_TASK): send each queued email at most once.
-    One email failing unexpectedly is logged and left to the sweeper; the rest go on."""
+    """Due work (ecommerce.models.Email): send each email at most once. One failing
+    unexpectedly is logged and handed over again when its lease runs out; the rest go on."""
     for email_id in email_ids:
         with bound(email_id=email_id):
             try:
                 email.email_send(int(email_id))
-            except Exception:  # noqa: BLE001 - the sweeper hands it over again
+            except Exception:  # noqa: BLE001 - handed over again when its lease runs out
                 logger.exception("email sending failed")
-
-
-@shared_task
-def emails_sweep() -> int:
-    """Beat (CELERY_BEAT_SCHEDULE["emails-sweep"]): hand stuck emails to the worker again."""
-    return email.emails_sweep()
 
 
 @shared_task

@@ -35,7 +35,7 @@ class OrderAdmin(admin.ModelAdmin):
         "quantity",
         "total",
         "status",
-        "attempts",
+        "handovers",
         "created_at",
         "updated_at",
     ]
@@ -53,7 +53,8 @@ class OrderAdmin(admin.ModelAdmin):
         "quantity",
         "total",
         "status",
-        "attempts",
+        "handovers",
+        "due_at",
         "created_at",
         "updated_at",
         "emails",

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,6 +29,7 @@ def transition(
     order_id: uuid.UUID | str, *, allowed: Iterable[str], to: str, reason: str
 ) -> str | None:
     """Move the order to `to` if its status is one of `allowed`, and record the transition.
+    Once the order leaves the in-flight statuses, the worker owes it nothing more.
 
     Returns the status it left, or None when nothing changed (the order is elsewhere, e.g.
     a redelivered message or a cancelled order). Raises OrderNotFound.
@@ -44,7 +46,7 @@ def transition(
                 return None
             now = timezone.now()
             moved = Order.objects.filter(pk=order_id, status=current).update(
-                status=to, updated_at=now
+                status=to, updated_at=now, due_at=F("due_at") if to in IN_FLIGHT else None
             )
             if moved:
                 OrderTransition.objects.create(

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ecommerce.duework import DueWork
+
 
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "pending"
@@ -16,16 +18,20 @@ class OrderStatus(models.TextChoices):
 # The first history entry of every order: its creation (not a row of OrderTransition).
 PLACED_REASON = "placed"
 
-# The states the worker still has to move on; the sweeper looks only at these rows.
+# The states the worker still has to move on.
 IN_FLIGHT = [OrderStatus.PENDING, OrderStatus.PROCESSING]
 
 
-class Order(models.Model):
+class Order(DueWork):
     """One product line bought by one user. Status changes only through `orders.lifecycle`.
 
     The product's name and unit price are copied at placement, so the order keeps its
-    history when the product changes or is deleted.
+    history when the product changes or is deleted. Due work (ecommerce/duework.py) from
+    its placement until it ships, fails or is cancelled: the worker processes it.
     """
+
+    due_task = "orders.tasks.orders_process"
+    lease_setting = "ORDER_LEASE_SECONDS"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # PROTECT: an account with orders is deactivated, not deleted (orders are records).
@@ -42,11 +48,8 @@ class Order(models.Model):
     status = models.CharField(
         max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
-    # How many times processing was enqueued (placement is 1; each sweep adds one).
-    attempts = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # Set on every transition and re-enqueue: the sweeper's "stuck since".
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)  # set on every transition
 
     class Meta:
         constraints = [
@@ -57,12 +60,7 @@ class Order(models.Model):
         indexes = [
             # GET /orders: the caller's orders, newest first (keyset on created_at, id).
             models.Index(fields=["user", "-created_at", "-id"], name="orders_user_recent_idx"),
-            # The sweeper: in-flight orders by age; the partial index stays small.
-            models.Index(
-                fields=["status", "updated_at"],
-                condition=models.Q(status__in=IN_FLIGHT),
-                name="orders_in_flight_idx",
-            ),
+            *DueWork.Meta.indexes,
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,9 @@
 """Placing an order: stock reserved, the order recorded and handed to processing, at once.
 
 Everything happens in one transaction: the product's conditional stock update
-(products.services), the pending order (its creation is the first entry of its history),
-and the processing task in the outbox (ecommerce/outbox.py). The worker picks the order up
-once it has committed; nothing waits in any process's memory.
+(products.services) and the pending order, which is due work for the worker from its
+creation (ecommerce/duework.py; its creation is also the first entry of its history). The
+worker picks the order up once it has committed; nothing waits in any process's memory.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django.utils import timezone
 from accounts.models import User
 from orders.errors import IdempotencyKeyReused
 from orders.models import IdempotencyRecord, Order
-from orders.processing import order_process_later
 from products import services as products
 
 logger = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def order_place(
     quantity: int,
     idempotency_key: str | None = None,
 ) -> Placement:
-    """Reserve stock and create a pending order, handed to processing, in one transaction.
+    """Reserve stock and create a pending order (due for processing) in one transaction.
 
     Raises ProductNotFound (unknown or unapproved), InsufficientStock, and
     IdempotencyKeyReused (the key placed an order for another body). The same key with
@@ -64,7 +63,6 @@ def order_place(
         if record is not None:
             record.order = order
             record.save(update_fields=["order"])
-        order_process_later(order.id)
     logger.info(
         "order placed",
         extra={"order_id": str(order.id), "product_id": str(product_id), "quantity": quantity},

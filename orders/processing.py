@@ -15,10 +15,8 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
-from ecommerce import aws, outbox
+from ecommerce import aws, duework
 from orders import emails
 from orders.errors import MalformedMessage, OrderNotFound
 from orders.lifecycle import order_fail, transition
@@ -26,61 +24,46 @@ from orders.models import IN_FLIGHT, EmailKind, Order, OrderStatus
 
 logger = logging.getLogger(__name__)
 
-PROCESS_TASK = "orders.tasks.orders_process"
-
-
-def order_process_later(order_id: uuid.UUID | str, *, delay: float = 0.0) -> None:
-    """Hand the order to the worker once the current transaction commits (the outbox)."""
-    outbox.enqueue(PROCESS_TASK, order_id, delay=delay)
-
 
 def order_process(*, order_id: uuid.UUID | str) -> None:
-    """pending → processing (with the confirmation email queued), then the order workflow.
+    """The worker's step for a due order: pending → processing (with the confirmation email
+    queued), then the order workflow. An order still in flight after ORDER_MAX_ATTEMPTS
+    hand-overs (lost messages, dead workers, outages, a workflow that never reported) fails.
 
     Safe to repeat, and a repeat resumes where an interrupted run stopped. Raises
     AwsUnavailable when Step Functions cannot be reached (see `order_retry_later`).
     """
+    order = Order.objects.filter(pk=order_id).only("status", "handovers").first()
+    if order is None:
+        logger.warning("order to process does not exist", extra={"order_id": str(order_id)})
+        return
+    if order.status not in IN_FLIGHT:
+        duework.done(Order, order_id)
+        return
+    if order.handovers > settings.ORDER_MAX_ATTEMPTS:
+        order_fail(order_id=order_id, reason=f"not processed in {order.handovers - 1} attempts")
+        return
     with transaction.atomic():
-        try:
-            left = transition(
-                order_id,
-                allowed=[OrderStatus.PENDING],
-                to=OrderStatus.PROCESSING,
-                reason="processing",
-            )
-        except OrderNotFound:
-            logger.warning("order to process does not exist", extra={"order_id": str(order_id)})
-            return
+        left = transition(
+            order_id, allowed=[OrderStatus.PENDING], to=OrderStatus.PROCESSING, reason="processing"
+        )
         if left is not None:
             emails.order_email_queue(order_id, EmailKind.CONFIRMATION)
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.PROCESSING:
-        logger.info("order needs no processing", extra={"order_id": str(order_id)})
-        return
-    _workflow_start(order)
+    order = Order.objects.get(pk=order_id)
+    if order.status == OrderStatus.PROCESSING:
+        _workflow_start(order)
 
 
 def order_retry_later(*, order_id: uuid.UUID | str, error: str) -> None:
-    """Processing met an AWS outage: hand the order over again after a backoff, or fail it
-    once processing was handed over ORDER_MAX_ATTEMPTS times (placement counts as one)."""
-    with transaction.atomic():
-        attempts = Order.objects.filter(pk=order_id).values_list("attempts", flat=True).first()
-        if attempts is None:
-            return
-        if attempts >= settings.ORDER_MAX_ATTEMPTS:
-            order_fail(
-                order_id=order_id, reason=f"processing failed {attempts} times: {error}"[:500]
-            )
-            return
-        again = Order.objects.filter(pk=order_id, status__in=IN_FLIGHT).update(
-            attempts=F("attempts") + 1, updated_at=timezone.now()
-        )
-        if again:
-            order_process_later(order_id, delay=outbox.backoff(attempts))
-            logger.warning(
-                "order processing will be retried",
-                extra={"order_id": str(order_id), "attempt": attempts + 1, "error": error},
-            )
+    """Processing met an AWS outage: the order is due again after a backoff."""
+    handovers = Order.objects.filter(pk=order_id).values_list("handovers", flat=True).first()
+    if handovers is None:
+        return
+    duework.later(Order, order_id, seconds=duework.backoff(handovers))
+    logger.warning(
+        "order processing will be retried",
+        extra={"order_id": str(order_id), "attempt": handovers, "error": error},
+    )
 
 
 def _workflow_start(order: Order) -> None:

@@ -13,17 +13,18 @@ from celery import shared_task
 
 from ecommerce.aws import AwsUnavailable
 from ecommerce.logging import bound
-from orders import processing, sweeper
+from orders import processing
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def orders_process(order_ids: list[str]) -> None:
-    """Outbox task (orders.processing.PROCESS_TASK): drive placed orders to their workflow.
+    """Due work (orders.models.Order): drive placed orders to their workflow.
 
-    An order that meets an AWS outage is handed over again after a backoff, alone; one
-    that fails unexpectedly is logged and left to the sweeper. Neither holds up the rest.
+    An order that meets an AWS outage is due again after a backoff, alone; one that fails
+    unexpectedly is logged and handed over again when its lease runs out. Neither holds up
+    the rest.
     """
     for order_id in order_ids:
         with bound(order_id=order_id):
@@ -33,11 +34,4 @@ def orders_process(order_ids: list[str]) -> None:
             except AwsUnavailable as exc:
                 processing.order_retry_later(order_id=order_id, error=str(exc))
             except Exception:  # noqa: BLE001 - the rest of the message goes on
-                logger.exception("order processing failed (the sweeper re-enqueues the order)")
-
-
-@shared_task
-def order_sweep() -> dict[str, int]:
-    """Beat (CELERY_BEAT_SCHEDULE["orders-sweep"]): recover stuck orders."""
-    result = sweeper.orders_sweep()
-    return {"requeued": result.requeued, "failed": result.failed}
+                logger.exception("order processing failed (handed over again later)")

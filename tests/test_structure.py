@@ -92,3 +92,13 @@ def test_services_and_selectors_run_the_same_code_on_every_database():
         if name.endswith(("services", "selectors", "placement", "processing", "lifecycle")):
             assert "connection.vendor" not in text, name
         assert "COMMIT" not in text, name
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    import re
+
+    read = set(
+        re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', (ROOT / "ecommerce/settings.py").read_text())
+    )
+    listed = set(re.findall(r"^#? ?([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read - listed == set()

@@ -21,10 +21,10 @@ def copy_emails(apps, schema_editor):
                 "subject": SUBJECTS.get(old.kind, old.kind),
                 "body": "",
                 "created_at": old.created_at,
-                "queued_at": old.created_at,
                 "claimed_at": old.created_at,
                 "sent_at": old.sent_at or old.created_at,
                 "ses_message_id": old.ses_message_id,
+                "due_at": None,
             },
         )
 
@@ -32,7 +32,7 @@ def copy_emails(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0001_initial"),
-        ("ecommerce", "0001_outbox_and_emails"),
+        ("ecommerce", "0001_emails"),
     ]
 
     operations = [migrations.RunPython(copy_emails, migrations.RunPython.noop)]

@@ -2,12 +2,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("orders", "0002_emails_to_shared_table"),
-    ]
+    dependencies = [("orders", "0002_emails_to_shared_table")]
 
-    operations = [
-        migrations.DeleteModel(
-            name="OrderEmail",
-        ),
-    ]
+    operations = [migrations.DeleteModel(name="OrderEmail")]

@@ -31,6 +31,7 @@ def copy_emails(apps, schema_editor):
                     "claimed_at": product.reviewed_at,
                     "sent_at": product.reviewed_at,
                     "ses_message_id": message_id if sent else "",
+                    "due_at": None,
                 },
             )
 
@@ -38,7 +39,7 @@ def copy_emails(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("products", "0003_catalogue_version"),
-        ("ecommerce", "0001_outbox_and_emails"),
+        ("ecommerce", "0001_emails"),
     ]
 
     operations = [migrations.RunPython(copy_emails, migrations.RunPython.noop)]

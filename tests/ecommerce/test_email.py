@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -13,9 +14,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from ecommerce import aws
-from ecommerce.email import SEND_TASK, email_queue, email_send, emails_sweep, ses_send
-from ecommerce.models import Email, OutboxMessage
+from ecommerce import aws, duework
+from ecommerce.email import email_queue, email_send, ses_send
+from ecommerce.models import Email
 from tests.conftest import ROOT, Process, sent_emails, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,11 @@ def test_ses_send_delivers_and_returns_the_message_id(emulator_url):
     assert mail["source"] == "no-reply@shop.example.com"
 
 
-def test_an_email_is_queued_once_per_key_with_its_send_in_the_same_transaction():
+def test_an_email_is_queued_once_per_key_due_for_the_worker():
     email = queued(key="test:once")
     assert queued(key="test:once", subject="Another") is None
-    assert list(OutboxMessage.objects.values_list("task", "item")) == [(SEND_TASK, str(email.pk))]
-    assert Email.objects.get(key="test:once").subject == "Hello"
+    stored = Email.objects.get(key="test:once")
+    assert (stored.pk, stored.subject, stored.due_at is not None) == (email.pk, "Hello", True)
 
 
 def test_a_rolled_back_change_queues_no_email():
@@ -55,7 +56,6 @@ def test_a_rolled_back_change_queues_no_email():
         queued(key="test:rolled-back")
         raise RuntimeError("the change failed")
     assert not Email.objects.exists()
-    assert not OutboxMessage.objects.exists()
 
 
 def test_no_address_no_email():
@@ -71,7 +71,7 @@ def test_send_delivers_once_and_records_the_message_id(emulator_url):
     [mail] = sent_emails(emulator_url, to=email.to)
     assert mail["id"] == message_id
     email.refresh_from_db()
-    assert (email.ses_message_id, email.state) == (message_id, "sent")
+    assert (email.ses_message_id, email.state, email.due_at) == (message_id, "sent", None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -150,29 +150,30 @@ def test_a_sender_whose_claim_was_taken_over_meanwhile_does_not_send(emulator_ur
     assert Email.objects.get(pk=email.pk).sent_at is None  # the taker's to send
 
 
-@override_settings(EMAIL_MAX_ATTEMPTS=3)
-def test_an_ses_outage_releases_the_claim_and_retries_later_then_gives_up(
-    emulator_url, monkeypatch
-):
-    from ecommerce import outbox
-
-    monkeypatch.setattr(outbox, "backoff", lambda attempt: 30.0 * attempt)
+def test_an_ses_outage_releases_the_claim_and_makes_the_email_due_later(emulator_url, monkeypatch):
+    monkeypatch.setattr(duework, "backoff", lambda attempt: 30.0)
     email = queued()
-    OutboxMessage.objects.all().delete()
-    for attempt in (1, 2, 3):
-        with unreachable_aws():
+    with unreachable_aws():
+        aws.reset_clients()
+        try:
+            assert email_send(email.pk) is None
+        finally:
             aws.reset_clients()
-            try:
-                assert email_send(email.pk) is None
-            finally:
-                aws.reset_clients()
-        email.refresh_from_db()
-        assert (email.attempts, email.claimed_at, email.sent_at) == (attempt, None, None)
-    # Retried twice through the outbox, later each time; the third outage gave up.
-    retries = list(OutboxMessage.objects.filter(task=SEND_TASK, item=str(email.pk)))
-    assert [(r.due_at - r.created_at).total_seconds() // 30 for r in retries] == [1, 2]
-    assert email.failed_reason.startswith("ses is unavailable")
-    assert email_send(email.pk) is None  # failed: never sent
+    email.refresh_from_db()
+    assert (email.claimed_at, email.sent_at, email.failed_reason) == (None, None, "")
+    assert 25 < (email.due_at - timezone.now()).total_seconds() <= 30
+
+    assert email_send(email.pk)  # the next try, with SES back
+    assert len(sent_emails(emulator_url, to=email.to)) == 1
+
+
+@override_settings(EMAIL_MAX_ATTEMPTS=3)
+def test_an_email_handed_over_too_often_is_given_up(emulator_url):
+    email = queued()
+    Email.objects.filter(pk=email.pk).update(handovers=4)
+    assert email_send(email.pk) is None
+    email.refresh_from_db()
+    assert (email.failed_reason, email.due_at) == ("not sent in 3 tries", None)
     assert sent_emails(emulator_url, to=email.to) == []
 
 
@@ -181,28 +182,7 @@ def test_an_email_ses_refuses_is_recorded_and_not_retried(emulator_url):
     assert email_send(email.pk) is None
     email.refresh_from_db()
     assert email.failed_reason.startswith("refused by SES")
-    assert email.sent_at is None
-    assert not OutboxMessage.objects.filter(item=str(email.pk))[1:].exists()
-
-
-@override_settings(EMAIL_STUCK_AFTER_SECONDS=60)
-def test_the_sweeper_hands_stuck_emails_over_again(settings):
-    stuck = queued()
-    dead_sender = queued()
-    fresh = queued()
-    sent = queued()
-    old = timezone.now() - timedelta(seconds=61)
-    Email.objects.filter(pk__in=[stuck.pk, dead_sender.pk, sent.pk]).update(queued_at=old)
-    claimed(dead_sender, age_seconds=settings.EMAIL_CLAIM_SECONDS + 1)
-    Email.objects.filter(pk=sent.pk).update(sent_at=old, ses_message_id="x")
-    OutboxMessage.objects.all().delete()
-
-    assert emails_sweep() == 2
-    assert sorted(OutboxMessage.objects.values_list("item", flat=True)) == sorted(
-        [str(stuck.pk), str(dead_sender.pk)]
-    )
-    assert emails_sweep() == 0  # handed over just now
-    assert fresh.pk  # untouched: not stuck yet
+    assert (email.sent_at, email.due_at) == (None, None)
 
 
 # --- a process killed after claiming, before sending ----------------------------------------
@@ -219,12 +199,13 @@ os.kill(os.getpid(), signal.SIGKILL)  # dies holding the claim, before marking o
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-@override_settings(EMAIL_STUCK_AFTER_SECONDS=1)
 def test_a_sender_killed_after_claiming_leaves_an_email_that_still_goes_out_once(
     celery_worker, events_consumer, emulator_url, settings
 ):
-    email = queued()
-    OutboxMessage.objects.all().delete()  # this test hands it over itself, below
+    # Not due yet: the process below takes it, as the worker would have.
+    with transaction.atomic():
+        email = queued()
+        duework.later(Email, email.pk, seconds=3600)
     killed = subprocess.run(
         [sys.executable, "-c", CLAIM_AND_DIE, str(email.pk)],
         cwd=ROOT,
@@ -235,9 +216,25 @@ def test_a_sender_killed_after_claiming_leaves_an_email_that_still_goes_out_once
     assert (email.claimed_at is not None, email.sent_at) == (True, None)
     assert sent_emails(emulator_url, to=email.to) == []
 
-    # Once the claim is older than EMAIL_CLAIM_SECONDS, the sweep (beat, every minute)
-    # hands it over; the real relay and worker take it from there.
-    wait_for(lambda: emails_sweep() == 1, timeout=settings.EMAIL_CLAIM_SECONDS + 10)
-    [mail] = wait_for(lambda: sent_emails(emulator_url, to=email.to), timeout=30)
+    # Its lease runs out (here: once the claim is older than EMAIL_CLAIM_SECONDS); the
+    # real relay hands it to the real worker, which takes the claim over and sends it.
+    time.sleep(settings.EMAIL_CLAIM_SECONDS + 0.5)
+    Email.objects.filter(pk=email.pk).update(due_at=timezone.now())
+    [mail] = wait_for(
+        lambda: sent_emails(emulator_url, to=email.to), timeout=settings.EMAIL_CLAIM_SECONDS + 30
+    )
     email.refresh_from_db()
     assert email.ses_message_id == mail["id"]
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_email_reaches_ses_through_the_relay_and_the_worker(
+    celery_worker, events_consumer, emulator_url
+):
+    with transaction.atomic():
+        email = queued()
+    [mail] = wait_for(lambda: sent_emails(emulator_url, to=email.to), timeout=30)
+    wait_for(lambda: Email.objects.get(pk=email.pk).ses_message_id == mail["id"], timeout=10)
+    email.refresh_from_db()
+    assert (email.handovers, email.due_at) == (1, None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -41,8 +40,9 @@ def stock(product: Product) -> int:
 
 
 def order_insert(*, user: User, product: Product, quantity: int = 1, **fields) -> Order:
-    """An order row written directly, as if placed but never enqueued (a lost enqueue).
-    The stock is not touched: callers take it with products.services when it matters."""
+    """An order row written directly, as if placed (due for processing unless `due_at` says
+    otherwise). The stock is not touched: callers take it with products.services when it
+    matters."""
     now = timezone.now()
     values = {
         "user": user,
@@ -56,11 +56,6 @@ def order_insert(*, user: User, product: Product, quantity: int = 1, **fields) -
     }
     values.update(fields)
     return Order.objects.create(**values)
-
-
-def age(order: Order, seconds: int) -> None:
-    """Pretend the order was last touched `seconds` ago."""
-    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(seconds=seconds))
 
 
 def history(order: Order) -> list[tuple[str, str]]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import requests
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ecommerce import aws
 from ecommerce.models import Email
@@ -21,7 +23,6 @@ from orders.models import Order
 from products.services import stock_reserve
 from tests.conftest import LOG_DIR, sent_emails, wait_for, web_process
 from tests.orders.conftest import (
-    age,
     buyer_make,
     execution_status,
     history,
@@ -128,9 +129,9 @@ def test_an_order_ships_with_two_emails_and_the_next_one_finds_the_stock_taken(
 def test_a_web_process_killed_right_after_answering_201_loses_no_order(
     celery_worker, events_consumer, make_user, emulator_url
 ):
-    """The order's hand-over to processing committed with the order (the outbox): nothing
-    waits in the web process's memory, and no sweeper is needed (none runs in the suite;
-    ORDER_STUCK_AFTER_SECONDS is 300 s)."""
+    """The order is due work from its creation, committed with it: nothing waits in the
+    web process's memory, and it is handed over once, at once (not after a lease of
+    ORDER_LEASE_SECONDS, 300 s)."""
     from ecommerce.emulator import free_port
 
     buyer = make_user()
@@ -152,27 +153,31 @@ def test_a_web_process_killed_right_after_answering_201_loses_no_order(
     order_id = response.json()["orderId"]
 
     wait_for(lambda: status(order_id) == "shipping", timeout=30, message="the order to ship")
-    assert Order.objects.get(pk=order_id).attempts == 1  # not the sweeper's
+    assert Order.objects.get(pk=order_id).handovers == 1
     mails = wait_for(lambda: len(emails_match_claims(emulator_url, buyer.email, order_id)) == 2)
     assert mails
     assert stock(product) == 3
 
 
-def test_an_order_whose_enqueue_was_lost_is_found_by_the_sweeper(
+def test_an_order_whose_lease_ran_out_is_handed_over_again_and_ships(
     celery_worker, events_consumer, emulator_url
 ):
     buyer = buyer_make()
     product = product_make(quantity=5)
     stock_reserve(product_id=product.id, quantity=2)
-    # Committed but never enqueued: what a lost SQS send leaves behind.
-    order = order_insert(user=buyer, product=product, quantity=2)
-    age(order, settings.ORDER_STUCK_AFTER_SECONDS + 1)
+    # Handed over once, and nothing came of it (a lost message, a dead worker): its lease
+    # has run out.
+    order = order_insert(
+        user=buyer,
+        product=product,
+        quantity=2,
+        handovers=1,
+        due_at=timezone.now() - timedelta(seconds=1),
+    )
 
-    tasks.order_sweep.delay()  # what beat sends every ORDER_SWEEP_INTERVAL_SECONDS
-
-    wait_for(lambda: status(order.pk) == "shipping", timeout=30, message="the swept order to ship")
+    wait_for(lambda: status(order.pk) == "shipping", timeout=30, message="the order to ship")
     order.refresh_from_db()
-    assert order.attempts == 2
+    assert (order.handovers, order.due_at) == (2, None)
     assert wait_for(lambda: len(emails_match_claims(emulator_url, buyer.email, order.pk)) == 2)
     assert stock(product) == 3
 
@@ -188,12 +193,9 @@ def test_an_order_out_of_attempts_fails_releases_its_stock_and_emails_once(
         product=product,
         quantity=4,
         status="processing",
-        attempts=settings.ORDER_MAX_ATTEMPTS,
+        handovers=settings.ORDER_MAX_ATTEMPTS,
+        due_at=timezone.now() - timedelta(seconds=1),
     )
-    age(order, settings.ORDER_STUCK_AFTER_SECONDS + 1)
-
-    tasks.order_sweep.delay()
-    tasks.order_sweep.delay()  # two beats, or two beat processes: still one failure
 
     wait_for(lambda: status(order.pk) == "failed", timeout=30)
     [mail] = wait_for(lambda: sent_emails(emulator_url, to=buyer.email), timeout=15)
@@ -201,8 +203,10 @@ def test_an_order_out_of_attempts_fails_releases_its_stock_and_emails_once(
     assert str(order.pk) in mail["body"]
     assert stock(product) == 5
     assert history(order)[-1] == ("processing", "failed")
+    tasks.orders_process.delay([str(order.pk)])  # redelivered: still one failure
     wait_for(lambda: queue_idle(aws.names().celery_queue), timeout=30)
     assert len(sent_emails(emulator_url, to=buyer.email)) == 1
+    assert Order.objects.get(pk=order.pk).due_at is None
 
 
 # --- a worker killed mid-task ---------------------------------------------------------------
@@ -265,7 +269,8 @@ def test_a_worker_killed_mid_task_and_restarted_still_ships_the_order_once(
     buyer = buyer_make()
     product = product_make(quantity=10, product_name="Silk scarf")
     stock_reserve(product_id=product.id, quantity=2)
-    order = order_insert(user=buyer, product=product, quantity=2)  # committed, not enqueued
+    # Committed, and not due: this test hands it to the worker itself, below.
+    order = order_insert(user=buyer, product=product, quantity=2, due_at=None)
     # The session worker is the only consumer: idle, it takes this order's task at once.
     wait_for(lambda: queue_idle(aws.names().celery_queue), timeout=60, message="an idle queue")
 

@@ -1,19 +1,18 @@
-"""An order's end (orders/lifecycle.py): failure and cancellation, and the sweeper
-(orders/sweeper.py) that recovers orders nobody moved on."""
+"""An order's end (orders/lifecycle.py): failure and cancellation; and the recovery of orders
+nobody moved on: due work handed over again once its lease runs out (ecommerce/duework.py)."""
+
+from datetime import timedelta
 
 import pytest
-from django.test import override_settings
+from django.utils import timezone
 
-from ecommerce.models import OutboxMessage
+from ecommerce import duework
 from orders.errors import OrderNotCancellable, OrderNotFound
 from orders.lifecycle import order_cancel, order_fail
 from orders.models import Order
 from orders.placement import order_place
-from orders.processing import PROCESS_TASK
-from orders.sweeper import SweepResult, orders_sweep
 from products.services import stock_reserve
 from tests.orders.conftest import (
-    age,
     buyer_make,
     history,
     mark_processing,
@@ -75,32 +74,36 @@ def test_another_users_order_cannot_be_cancelled(buyer, product):
     assert order.status == "pending"
 
 
-@override_settings(ORDER_STUCK_AFTER_SECONDS=300, ORDER_MAX_ATTEMPTS=3)
-def test_sweep_hands_stuck_orders_over_again_and_fails_the_hopeless(buyer, product):
-    stock_reserve(product_id=product.id, quantity=6)  # what the three orders below hold
-    stuck_pending = order_insert(user=buyer, product=product, quantity=1)
-    stuck_processing = order_insert(user=buyer, product=product, quantity=2, status="processing")
-    hopeless = order_insert(user=buyer, product=product, quantity=3, attempts=3)
-    fresh = order_insert(user=buyer, product=product)
-    shipped = order_insert(user=buyer, product=product, status="shipping")
-    for order in (stuck_pending, stuck_processing, hopeless, shipped):
-        age(order, 301)
-    age(fresh, 290)
+def test_fail_and_cancel_leave_the_worker_nothing_to_do(buyer, product):
+    failed, cancelled = place(buyer, product, 1), place(buyer, product, 1)
+    order_fail(order_id=failed.pk, reason="gave up")
+    order_cancel(user=buyer, order_id=cancelled.pk)
+    assert list(Order.objects.filter(due_at__isnull=False)) == []
 
-    result = orders_sweep()
 
-    assert result == SweepResult(requeued=2, failed=1)
-    assert sorted(
-        OutboxMessage.objects.filter(task=PROCESS_TASK).values_list("task", "item")
-    ) == sorted([(PROCESS_TASK, str(stuck_pending.pk)), (PROCESS_TASK, str(stuck_processing.pk))])
-    assert list(order_emails(hopeless.pk)) == ["failure"]
+def test_orders_whose_lease_ran_out_are_handed_over_again_and_finished_ones_never(
+    buyer, product, monkeypatch, settings
+):
+    sent: list = []
+    monkeypatch.setattr(duework.app, "send_task", lambda name, args: sent.extend(args[0]))
+    stock_reserve(product_id=product.id, quantity=3)  # what the orders below hold
+    stuck_pending = order_insert(user=buyer, product=product, quantity=1, handovers=1)
+    stuck_processing = order_insert(
+        user=buyer, product=product, quantity=2, status="processing", handovers=1
+    )
+    leased = order_insert(user=buyer, product=product, handovers=1)
+    shipped = order_insert(user=buyer, product=product, status="shipping", due_at=None)
+    past, ahead = timezone.now() - timedelta(seconds=1), timezone.now() + timedelta(seconds=60)
+    Order.objects.filter(pk__in=[stuck_pending.pk, stuck_processing.pk]).update(due_at=past)
+    Order.objects.filter(pk=leased.pk).update(due_at=ahead)
+
+    assert duework.relay_once(Order) == 2
+
+    assert sorted(sent) == sorted([str(stuck_pending.pk), str(stuck_processing.pk)])
     rows = {o.pk: o for o in Order.objects.all()}
-    assert rows[stuck_pending.pk].attempts == 2
-    assert rows[stuck_processing.pk].attempts == 2
-    assert rows[hopeless.pk].status == "failed"
-    assert rows[fresh.pk].attempts == 1
-    assert rows[shipped.pk].attempts == 1
-    assert stock(product) == 34 + 3  # the hopeless order's 3 came back
-
-    # Just handed over: not stuck again until another ORDER_STUCK_AFTER_SECONDS passes.
-    assert orders_sweep() == SweepResult(requeued=0, failed=0)
+    for order in (stuck_pending, stuck_processing):
+        assert rows[order.pk].handovers == 2
+        lease = (rows[order.pk].due_at - timezone.now()).total_seconds()
+        assert settings.ORDER_LEASE_SECONDS - 5 < lease <= settings.ORDER_LEASE_SECONDS
+    assert (rows[leased.pk].handovers, rows[shipped.pk].handovers) == (1, 0)
+    assert duework.relay_once(Order) == 0  # just handed over: leased

@@ -179,7 +179,8 @@ def test_with_ses_down_approving_answers_200_and_the_email_follows_when_ses_is_b
     assert sent_emails(emulator_url, to=seller.email) == []
 
     email.refresh_from_db()
-    assert (email.attempts, email.sent_at) == (1, None)
+    assert (email.sent_at, email.claimed_at, email.failed_reason) == (None, None, "")
+    assert email.due_at is not None  # due again, after a backoff
     assert email_send(email.pk)  # its retry, with SES back
     assert email_send(email.pk) is None
     [mail] = sent_emails(emulator_url, to=seller.email)

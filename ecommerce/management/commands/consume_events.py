@@ -5,14 +5,14 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from ecommerce import aws
+from ecommerce.duework import Relay
 from ecommerce.events import EventConsumer
-from ecommerce.outbox import Relay
 
 
 class Command(BaseCommand):
     help = (
         "The events process: long-poll the events queue (S3 notifications, the order "
-        "workflow) and dispatch each message; relay the outbox to the Celery queue."
+        "workflow) and dispatch each message; hand due work to the worker (the relay)."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, wait: int, **options):
         consumer = EventConsumer(aws.queue_url(aws.names().events_queue), wait_seconds=wait)
         relay = Relay()
-        relaying = threading.Thread(target=self._relay, args=(relay,), name="outbox-relay")
+        relaying = threading.Thread(target=self._relay, args=(relay,), name="due-work-relay")
         relaying.start()
 
         def stop(signum, frame):

@@ -71,6 +71,33 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, message: s
         time.sleep(interval)
 
 
+def concurrently(call, times: int) -> list:
+    """Run `call()` in `times` threads released together, each on its own database
+    connection; returns what each returned, or the exception it raised."""
+    import threading
+
+    from django.db import connection
+
+    outcomes: list = []
+    start = threading.Barrier(times)
+
+    def run() -> None:
+        start.wait()
+        try:
+            outcomes.append(call())
+        except Exception as exc:  # noqa: BLE001 - the caller looks at every outcome
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def _database_url() -> str:
     """The URL of the *test* database, for subprocesses that must see the tests' rows."""
     from django.db import connection

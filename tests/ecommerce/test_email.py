@@ -4,20 +4,19 @@ sent at most once by the worker, retried after outages, taken over from a dead s
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from ecommerce import aws, duework
 from ecommerce.email import email_queue, email_send, ses_send
 from ecommerce.models import Email
-from tests.conftest import ROOT, Process, sent_emails, wait_for
+from tests.conftest import ROOT, Process, concurrently, sent_emails, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -77,21 +76,7 @@ def test_send_delivers_once_and_records_the_message_id(emulator_url):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_senders_send_one_email(emulator_url):
     email = queued()
-    sent: list = []
-    start = threading.Barrier(5)
-
-    def send() -> None:
-        start.wait()
-        try:
-            sent.append(email_send(email.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = concurrently(lambda: email_send(email.pk), 5)
     [message_id] = [s for s in sent if s]
     assert sent.count(None) == 4
     assert [m["id"] for m in sent_emails(emulator_url, to=email.to)] == [message_id]

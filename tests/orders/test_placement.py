@@ -1,7 +1,6 @@
 """Placing an order (orders/placement.py): stock and the order, due for processing, in one
 transaction, the same code on SQLite and PostgreSQL."""
 
-import threading
 import uuid
 from decimal import Decimal
 
@@ -15,7 +14,7 @@ from orders.placement import order_place
 from products.cache import catalogue_version
 from products.errors import InsufficientStock, ProductNotFound
 from products.models import ProductStatus
-from tests.conftest import wait_for
+from tests.conftest import concurrently, wait_for
 from tests.orders.conftest import buyer_make, history, orders_settled, stock
 from tests.products.factories import product_make
 
@@ -159,23 +158,10 @@ def test_a_refused_request_leaves_its_key_free(buyer, product):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_place_one_order(product, celery_worker, events_consumer):
     buyer = buyer_make()
-    results: list = []
-    start = threading.Barrier(6)
-
-    def request() -> None:
-        start.wait()
-        try:
-            results.append(
-                order_place(user=buyer, product_id=product.id, quantity=2, idempotency_key="same")
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = concurrently(
+        lambda: order_place(user=buyer, product_id=product.id, quantity=2, idempotency_key="same"),
+        6,
+    )
     assert len(results) == 6
     assert len({r.order.pk for r in results}) == 1
     assert sorted(r.replayed for r in results) == [False] + [True] * 5

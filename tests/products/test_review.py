@@ -1,11 +1,9 @@
 """Staff review: POST /products/{id}/approve and /reject, and the seller's emails, queued
 once per decision with it (the worker sends them: ecommerce/email.py)."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from ecommerce import aws
@@ -13,7 +11,7 @@ from ecommerce.email import email_send
 from ecommerce.models import Email
 from products import services
 from products.models import Product, ProductStatus
-from tests.conftest import sent_emails, wait_for
+from tests.conftest import concurrently, sent_emails, wait_for
 from tests.products.factories import land_image, submitted
 from tests.support.emails import queued_emails
 
@@ -192,25 +190,9 @@ def test_concurrent_approvals_send_one_email(make_user, quiet_storage, emulator_
     seller = make_user()
     staff = make_user(staff=True).user
     product = land_image(submitted(seller.user))
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
+    outcomes = concurrently(lambda: services.product_approve(product_id=product.id, by=staff), 4)
 
-    def approve() -> None:
-        start.wait()
-        try:
-            services.product_approve(product_id=product.id, by=staff)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
     assert len(mails(emulator_url, seller, APPROVED)) == 1
 
 

@@ -1,14 +1,14 @@
 """Stock reservation: the conditional updates orders rely on."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from ecommerce.errors import Conflict, NotFound
 from products.models import Product, ProductStatus
 from products.services import InsufficientStock, ProductNotFound, stock_release, stock_reserve
+from tests.conftest import concurrently
 from tests.products.factories import product_make
 
 
@@ -95,24 +95,14 @@ def test_the_database_refuses_negative_stock():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reservations_never_sell_more_than_the_stock():
     product = product_make(quantity=10)
-    outcomes: list[str] = []
-    start = threading.Barrier(8)
 
-    def buy() -> None:
-        start.wait()
+    def buy() -> str:
         try:
             with transaction.atomic():
                 stock_reserve(product_id=product.id, quantity=3)
-            outcomes.append("sold")
         except InsufficientStock:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
+        return "sold"
 
-    threads = [threading.Thread(target=buy) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["refused"] * 5 + ["sold"] * 3
+    assert sorted(concurrently(buy, 8)) == ["refused"] * 5 + ["sold"] * 3
     assert Product.objects.get(pk=product.id).quantity == 1

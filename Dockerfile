@@ -14,7 +14,8 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+# The hashed lock, exactly: every package pinned with its hashes, nothing resolved here.
+RUN pip install --require-hashes --no-deps -r requirements.txt
 
 COPY . .
 RUN useradd --system --uid 10001 app \

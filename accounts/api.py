@@ -1,11 +1,9 @@
 """Thin views over accounts.services, with the old auth service's keys and messages."""
 
-from django.core.cache import caches
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
@@ -21,12 +19,7 @@ from accounts.serializers import (
     SignOutInput,
     SignUpInput,
 )
-
-
-class AuthThrottle(ScopedRateThrottle):
-    """Per client address, counted in the shared cache so all web workers agree."""
-
-    cache = caches["throttle"]
+from accounts.throttles import AuthThrottle, SignInAccountThrottle
 
 
 class PublicAuthView(APIView):
@@ -92,6 +85,7 @@ class ConfirmSignUpView(PublicAuthView):
 
 class SignInView(PublicAuthView):
     throttle_scope = "sign_in"
+    throttle_classes = [AuthThrottle, SignInAccountThrottle]
     input_serializer = SignInInput
 
     @extend_schema(

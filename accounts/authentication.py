@@ -24,7 +24,9 @@ class CognitoJWTAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
         try:
             token = verify(parts[1].decode("ascii"))
-        except (InvalidToken, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token: not ASCII.") from exc
+        except InvalidToken as exc:
             raise exceptions.AuthenticationFailed(f"Invalid token: {exc}") from exc
         user = selectors.user_for_sub(token.sub) or services.user_from_token(token)
         if not user.is_active:

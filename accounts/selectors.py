@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.models import User, username_for
 from accounts.tokens import VerifiedToken
+from ecommerce.fields import fold
 
 
 def user_for_sub(sub: str) -> User | None:
@@ -13,9 +14,9 @@ def user_for_sub(sub: str) -> User | None:
 
 def user_by_login(*, full_name: str | None = None, email: str | None = None) -> User | None:
     if email:
-        return User.objects.filter(email__iexact=email.strip(), cognito_sub__isnull=False).first()
+        return User.objects.filter(email_key=fold(email.strip()), cognito_sub__isnull=False).first()
     if full_name:
-        return User.objects.filter(username__iexact=username_for(full_name)).first()
+        return User.objects.filter(username_key=fold(username_for(full_name))).first()
     return None
 
 

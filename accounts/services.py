@@ -26,6 +26,7 @@ from accounts.models import User, username_for
 from accounts.tokens import VerifiedToken, verify
 from ecommerce import aws
 from ecommerce.errors import Conflict, DomainError, Forbidden, NotFound
+from ecommerce.fields import fold
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,9 @@ def _tokens(result: dict) -> dict:
 
 def user_sign_up(*, email: str, full_name: str, password: str) -> User:
     username = username_for(full_name)
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(username_key=fold(username)).exists():
         raise UsernameTaken()
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email_key=fold(email)).exists():
         raise EmailTaken()
     try:
         result = _cognito(
@@ -258,7 +259,7 @@ def user_from_token(token: VerifiedToken) -> User:
     """The local row for a valid token whose `sub` we have not seen (created in Cognito
     directly, or a database restored from before the sign-up)."""
     username = token.username or token.sub
-    if User.objects.filter(username__iexact=username).exclude(cognito_sub=token.sub).exists():
+    if User.objects.filter(username_key=fold(username)).exclude(cognito_sub=token.sub).exists():
         username = f"{username}-{token.sub[:8]}"
     user, _ = User.objects.get_or_create(
         cognito_sub=token.sub,
@@ -272,7 +273,7 @@ def user_from_token(token: VerifiedToken) -> User:
 
 
 def user_set_staff(*, email: str, staff: bool) -> User:
-    user = User.objects.filter(email__iexact=email).first()
+    user = User.objects.filter(email_key=fold(email)).first()
     if user is None:
         raise NotFound(f"No user with email {email}.")
     user.is_staff = staff

@@ -1,6 +1,6 @@
 from django.db import models
-from django.db.models.functions import Lower
 
+from ecommerce.fields import fold
 from ecommerce.uploads import ImageUpload
 
 
@@ -14,12 +14,14 @@ class Category(ImageUpload):
     )
 
     name = models.CharField(max_length=100)
+    name_key = models.CharField(max_length=100, unique=True, editable=False)  # fold(name)
 
     class Meta(ImageUpload.Meta):
         verbose_name_plural = "categories"
-        constraints = [
-            models.UniqueConstraint(Lower("name"), name="categories_category_name_ci_unique")
-        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = fold(self.name)
+        super().save(*args, **kwargs)

@@ -90,20 +90,25 @@ def _bucket(s3, name: str, events_queue_arn: str) -> None:
             }
         ),
     )
-    s3.put_bucket_cors(
-        Bucket=name,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": settings.UPLOAD_CORS_ORIGINS,
-                    "AllowedMethods": ["PUT", "GET", "HEAD"],
-                    "AllowedHeaders": ["*"],
-                    "ExposeHeaders": ["ETag"],
-                    "MaxAgeSeconds": 3600,
-                }
-            ]
-        },
-    )
+    # The API's origins (CORS_ALLOWED_ORIGINS): a page that may call the API may PUT its
+    # images to a presigned URL from the browser. No origins: no CORS at all.
+    if settings.ALLOWED_ORIGINS:
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": settings.ALLOWED_ORIGINS,
+                        "AllowedMethods": ["PUT", "GET", "HEAD"],
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                        "MaxAgeSeconds": 3600,
+                    }
+                ]
+            },
+        )
+    else:
+        s3.delete_bucket_cors(Bucket=name)
     wanted = {
         "QueueConfigurations": [
             {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -136,17 +137,43 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers)
 
 
-def json_404(request, exception=None):
-    return JsonResponse(error_body("Not found.", "not_found"), status=404)
+# What an error page of Django's own (no view of ours answered) says, by status.
+_PAGES = {
+    400: ("Bad request.", "bad_request"),
+    403: ("Forbidden.", "forbidden"),
+    404: ("Not found.", "not_found"),
+    405: ("Method not allowed.", "method_not_allowed"),
+    413: ("Request body too large.", "payload_too_large"),
+    500: ("Internal server error.", "server_error"),
+}
 
 
-def json_500(request):
-    return JsonResponse(error_body("Internal server error.", "server_error"), status=500)
+def error_response(status_code: int) -> JsonResponse:
+    message, code = _PAGES.get(status_code, ("Request failed.", "error"))
+    return JsonResponse(error_body(message, code), status=status_code)
 
 
-def json_400(request, exception=None):
-    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+class JsonErrorsMiddleware:
+    """Every API error leaves as JSON, in every mode (DEBUG included): an error page that
+    Django rendered as HTML (an unknown route, a 500's debug page) is replaced by the error
+    shape, and a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE is refused (413) before
+    anything reads it. The admin keeps its HTML pages."""
 
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-def json_403(request, exception=None):
-    return JsonResponse(error_body("Forbidden.", "forbidden"), status=403)
+    def __call__(self, request):
+        if request.path_info.startswith("/admin/"):
+            return self.get_response(request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return error_response(413)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return error_response(response.status_code)
+        return response

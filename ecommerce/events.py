@@ -50,9 +50,11 @@ def dispatch(body: str) -> int:
     if "Records" in message:
         ran = 0
         for record in message["Records"]:
-            if record.get("eventSource") != "aws:s3" or not record.get("eventName", "").startswith(
-                "ObjectCreated"
-            ):
+            event = record.get("eventName", "")
+            # ObjectCreated:Copy is the landing check's own content-type fix (storage.py).
+            if record.get("eventSource") != "aws:s3" or not event.startswith("ObjectCreated"):
+                continue
+            if event == "ObjectCreated:Copy":
                 continue
             bucket = record["s3"]["bucket"]["name"]
             model = uploads.model_for_bucket(bucket)

@@ -4,6 +4,8 @@ DRF's own fields coerce: CharField turns 42 into "42". An API that documents a s
 refuse a number (400 naming the field), as the fuzzer's schema checks expect.
 """
 
+import unicodedata
+
 from rest_framework import serializers
 
 
@@ -41,3 +43,11 @@ class StrictUUIDField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+def fold(text: str) -> str:
+    """The form under which names compare equal whatever their case, in every script
+    ("Ärger" and "ärger", "Straße" and "STRASSE"), computed here rather than by the
+    database: SQLite's LOWER() only folds ASCII, so uniqueness would differ between the
+    databases. Stored beside the name in a unique column (`*_key`)."""
+    return unicodedata.normalize("NFKC", text).casefold()

@@ -5,6 +5,7 @@ as {"error", "code"} (+ "fields"). `AutoSchema` adds that body to each operation
 statuses its view can produce, read off the view itself:
 
 - 400: it takes a request body, or query/header parameters;
+- 413 and 415: it takes a request body (too large; a type other than JSON);
 - 401 and 503: it authenticates (a bad bearer token is 401; the JWKS fetch may be 503);
 - 403: a permission beyond "signed in" (staff);
 - 404: path parameters (an unknown id, or one that is not a UUID and matches no route);
@@ -41,6 +42,9 @@ DESCRIPTIONS = {
     "401": "Missing, invalid or revoked token.",
     "403": "Not allowed (`forbidden`).",
     "404": "Not found (`not_found`).",
+    "413": "The body is larger than the limit (`payload_too_large`).",
+    "415": "The body is not JSON (`unsupported_media_type`); a body with no type, or typed as a "
+    "form (what `curl -d` sends), is read as JSON.",
     "429": "Too many requests (`throttled`).",
     "503": "An AWS dependency is unavailable (`aws_unavailable`); retry later.",
 }
@@ -75,6 +79,8 @@ class AutoSchema(openapi.AutoSchema):
         takes_body = self.method in ("PUT", "PATCH", "POST") and self.get_request_serializer()
         if takes_body or any(p["in"] in ("query", "header") for p in parameters):
             statuses.add("400")
+        if takes_body:
+            statuses |= {"413", "415"}
         if self.view.get_authenticators():
             statuses |= {"401", "503"}
         if any(not isinstance(p, _SIGN_IN_ONLY) for p in self.view.get_permissions()):

@@ -5,10 +5,12 @@ lists every variable.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from ecommerce.names import Names
@@ -24,6 +26,17 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-change-me")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Behind TLS (docs/operations.md) ------------------------------------------------------
+# The embedded stack speaks plain HTTP on loopback; production sets DJANGO_SECURE=true: HTTPS
+# only, secure cookies, HSTS. A load balancer that terminates TLS says so in
+# X-Forwarded-Proto, trusted only from the proxies NUM_PROXIES counts.
+SECURE = env.bool("DJANGO_SECURE", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=SECURE)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # the load balancer's probes are HTTP
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -31,8 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files
     "django_celery_beat",
     "ecommerce",
     "accounts",
@@ -44,6 +59,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ecommerce.logging.RequestIdMiddleware",
+    # API errors are JSON in every mode; oversized bodies are refused here.
+    "ecommerce.errors.JsonErrorsMiddleware",
+    # Preflights are answered here, before authentication; every API answer gets its headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Cached catalogue pages are answered here, before the rest of the stack.
     "products.cache.CatalogueCacheMiddleware",
@@ -118,19 +137,47 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "ecommerce.openapi.AutoSchema",  # documents the error shape
     "EXCEPTION_HANDLER": "ecommerce.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["ecommerce.renderers.OrjsonRenderer"],  # DRF output, faster
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies, whatever the original API's clients call them (ecommerce/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "ecommerce.parsers.FormBodyAsJsonParser",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ecommerce.parsers.JsonWhenUntyped",
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CognitoJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Per client address, for sign-in, sign-up (and confirm), resend and password reset.
+    # Per client address, for sign-in, sign-up (and confirm), resend and password reset;
+    # per account for sign-in (many addresses guessing one password) and the admin's login.
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": env("THROTTLE_SIGN_IN", default="10/min"),
+        "sign_in_account": env("THROTTLE_SIGN_IN_ACCOUNT", default="10/min"),
         "sign_up": env("THROTTLE_SIGN_UP", default="10/min"),
         "password_reset": env("THROTTLE_PASSWORD_RESET", default="5/min"),
+        "admin_login": env("THROTTLE_ADMIN_LOGIN", default="10/min"),
     },
-    # Behind a load balancer, set to the number of proxies so X-Forwarded-For is trusted.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # The proxies in front that append to X-Forwarded-For (a load balancer: 1). 0: none,
+    # the client address is the connection's; X-Forwarded-For is not believed.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+if REST_FRAMEWORK["NUM_PROXIES"]:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Browser front-ends on other origins (django-cors-headers) ----------------------------
+# Origins allowed to call the API and to PUT images to the buckets (bootstrap_aws): exact
+# (https://shop.example.com) or with one "*" as S3 allows it (http://localhost:*). None by
+# default; `make run` allows http://localhost:* and http://127.0.0.1:*. An optional regex
+# adds origins for the API (the buckets cannot take one: list those origins too).
+ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = [origin for origin in ALLOWED_ORIGINS if "*" not in origin]
+CORS_ALLOWED_ORIGIN_REGEXES = [
+    "^" + re.escape(origin).replace(r"\*", "[^/]*") + "$"
+    for origin in ALLOWED_ORIGINS
+    if "*" in origin
+] + env.list("CORS_ALLOWED_ORIGIN_REGEX", default=[])
+CORS_URLS_REGEX = r"^/(?!admin/).*$"  # the API, not the admin
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Idempotent-Replayed", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 600
 
 # Upper bound on a cached catalogue page's life (0 disables the cache); see products/cache.py.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
@@ -152,6 +199,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON (the form-encoded reading is for old clients).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Swagger UI and ReDoc from the app's own static files: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would send the schema's URL to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Choice sets shared by several fields get one stable name.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
@@ -274,10 +329,10 @@ if min(SQS_VISIBILITY_TIMEOUT, EMAIL_LEASE_SECONDS) <= EMAIL_CLAIM_SECONDS:
     )
 
 # --- Image uploads (ecommerce/uploads.py) ---------------------------------------------------
-# Origins allowed to PUT images straight to the buckets (browser uploads).
-UPLOAD_CORS_ORIGINS = env.list("UPLOAD_CORS_ORIGINS", default=["*"])
 # Checked after the upload lands (a presigned PUT cannot limit the size).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+# Larger images are refused before their pixels are decoded (decompression bombs).
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 UPLOAD_URL_EXPIRES_SECONDS = env.int("UPLOAD_URL_EXPIRES_SECONDS", default=300)
 # Records whose upload has not landed this long after the URL was handed out are deleted.
 CLEANUP_INTERVAL_SECONDS = env.int("CLEANUP_INTERVAL_SECONDS", default=120)

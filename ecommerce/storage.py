@@ -47,11 +47,13 @@ def delete(bucket: str, key: str) -> None:
         storage(bucket).delete(key)
 
 
-def presigned_put_url(bucket: str, key: str, content_type: str) -> str:
-    """A PUT URL for exactly this key and content type, valid UPLOAD_URL_EXPIRES_SECONDS."""
+def presigned_put_url(bucket: str, key: str) -> str:
+    """A PUT URL for exactly this key, valid UPLOAD_URL_EXPIRES_SECONDS. The content type is
+    not signed: on real S3 a URL signed with one refuses a PUT without that header
+    (`curl -T` sends none); the landing check decides by the content and sets the type."""
     return aws.client("s3").generate_presigned_url(
         "put_object",
-        Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
+        Params={"Bucket": bucket, "Key": key},
         ExpiresIn=settings.UPLOAD_URL_EXPIRES_SECONDS,
     )
 
@@ -66,7 +68,22 @@ def head(bucket: str, key: str) -> dict | None:
         raise
 
 
-def read_head(bucket: str, key: str, size: int) -> bytes:
-    """The object's first `size` bytes."""
-    found = aws.call("s3", "get_object", Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
-    return found["Body"].read()
+def read(bucket: str, key: str) -> bytes:
+    """The whole object."""
+    with aws.unavailable_as("s3"), storage(bucket).open(key) as stored:
+        return stored.read()
+
+
+def set_content_type(bucket: str, key: str, content_type: str) -> None:
+    """Store the object again under the same key with `content_type` (S3 keeps an object's
+    metadata fixed: a copy onto itself replaces it). The copy is an ObjectCreated:Copy
+    event of its own, which the events process skips."""
+    aws.call(
+        "s3",
+        "copy_object",
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": key},
+        MetadataDirective="REPLACE",
+        ContentType=content_type,
+    )

@@ -34,7 +34,7 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ecommerce import aws, storage
-from ecommerce.images import HEAD_BYTES, declared_type, new_key
+from ecommerce.images import content_problem, declared_type, new_key
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def upload_start(record: ImageUpload, *, file_name: str, content_type: str) -> s
             ),
         )
         record.refresh_from_db()
-    return storage.presigned_put_url(record.bucket(), key, content_type)
+    return storage.presigned_put_url(record.bucket(), key)
 
 
 def record_delete(record: ImageUpload) -> None:
@@ -173,7 +173,9 @@ class ObjectGone(Exception):
 
 
 def object_problem(bucket: str, key: str) -> str | None:
-    """Why the object cannot be an image for its key, or None when it is fine."""
+    """Why the object cannot be an image for its key, or None when it is fine. A fine
+    object is stored with its declared type afterwards, whatever the upload said, since the
+    stored type is what its public URL serves (text/html would be a stored XSS)."""
     found = storage.head(bucket, key)
     if found is None:
         raise ObjectGone(key)
@@ -185,13 +187,10 @@ def object_problem(bucket: str, key: str) -> str | None:
         return f"file is {size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}"
     if size == 0:
         return "file is empty"
-    if found.get("ContentType") != image_type.content_type:
-        # The signature fixes it on real AWS; the emulator lets anything through, and the
-        # stored type is what the public URL serves (text/html would be a stored XSS).
-        return f"stored as {found.get('ContentType')!r}, declared {image_type.content_type!r}"
-    if not image_type.matches(storage.read_head(bucket, key, HEAD_BYTES)):
-        return f"content is not {image_type.content_type}"
-    return None
+    problem = content_problem(storage.read(bucket, key), image_type)
+    if problem is None and found.get("ContentType") != image_type.content_type:
+        storage.set_content_type(bucket, key, image_type.content_type)
+    return problem
 
 
 def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:

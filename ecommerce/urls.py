@@ -1,19 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from ecommerce import health
-
-handler400 = "ecommerce.errors.json_400"
-handler403 = "ecommerce.errors.json_403"
-handler404 = "ecommerce.errors.json_404"
-handler500 = "ecommerce.errors.json_500"
+from accounts.throttles import admin_login
+from ecommerce import health, views
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/redoc",
+        SpectacularRedocView.as_view(url_name="schema", template_name="ecommerce/redoc.html"),
+        name="redoc",
+    ),
+    path("admin/login/", admin_login),  # the admin's own login view, throttled
     path("admin/", admin.site.urls),
     path("auth/", include("accounts.urls")),
     path("", include("banners.urls")),

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated, IsStaff
+from ecommerce.images import ImageUploadInput
 from ecommerce.pagination import Page
 from ecommerce.shapes import in_shape
 from products import selectors, services
@@ -78,6 +79,31 @@ def _query(serializer_class, request) -> dict:
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     return query.validated_data
+
+
+class ProductImageUploadUrlView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ImageUploadInput,
+        responses={
+            201: ProductSubmitOutput,
+            404: OpenApiResponse(description="No such product, or not yours."),
+            409: OpenApiResponse(description="`already_approved`."),
+        },
+        tags=TAGS,
+        summary="A new image upload URL for a product not approved yet (its owner, or staff)",
+    )
+    def post(self, request, product_id: uuid.UUID):
+        serializer = ImageUploadInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product, url = services.product_image_upload_start(
+            product_id=product_id,
+            user=request.user,
+            file_name=serializer.validated_data["fileName"],
+            content_type=serializer.validated_data["fileType"],
+        )
+        return Response({"uploadUrl": url, "productId": product.id}, status=status.HTTP_201_CREATED)
 
 
 class ProductListView(APIView):

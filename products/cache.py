@@ -30,14 +30,15 @@ from ecommerce.local_cache import LocalCache
 
 VERSION = "products_catalogue_version"
 
+# Formatted with the constant above only (bandit's B608 waived on these lines).
 _READ = {
     # A new sequence reports last_value 1 before and after its first nextval: count is_called.
-    "postgresql": f"SELECT last_value + is_called::int FROM {VERSION}",
-    "sqlite": f"SELECT value FROM {VERSION} WHERE id = 1",
+    "postgresql": f"SELECT last_value + is_called::int FROM {VERSION}",  # nosec B608
+    "sqlite": f"SELECT value FROM {VERSION} WHERE id = 1",  # nosec B608
 }
 _BUMP = {
     "postgresql": f"SELECT nextval('{VERSION}')",
-    "sqlite": f"UPDATE {VERSION} SET value = value + 1 WHERE id = 1",
+    "sqlite": f"UPDATE {VERSION} SET value = value + 1 WHERE id = 1",  # nosec B608
 }
 
 

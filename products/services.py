@@ -48,10 +48,11 @@ def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
     if quantity <= 0:
         raise ValueError("quantity must be positive")
     # Raw SQL for RETURNING, which QuerySet.update() cannot say; the same on every database.
+    # Only the model's own table name is formatted in; every value is a bound parameter.
     table, pk = Product._meta.db_table, Product._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET quantity = quantity - %s "
+            f"UPDATE {table} SET quantity = quantity - %s "  # nosec B608
             "WHERE id = %s AND status = %s AND quantity >= %s "
             "RETURNING product_name, price, quantity",
             [quantity, pk.get_db_prep_value(product_id, connection), APPROVED_STATUS, quantity],
@@ -122,6 +123,33 @@ def product_submit(
             image=image,
         )
     logger.info("product submitted", extra={"product_id": str(product.id)})
+    return product, url
+
+
+def product_image_upload_start(
+    *, product_id: uuid.UUID, user: User, file_name: str, content_type: str
+) -> tuple[Product, str]:
+    """A new upload URL for the image of a product not approved yet (its image was refused,
+    or never arrived): for its owner, or staff. The product's current image, if any, stays
+    until the new one lands; a late upload through an older URL is deleted, as any upload no
+    record awaits. Raises ProductNotFound (unknown, or someone else's) or AlreadyApproved."""
+    with transaction.atomic():
+        product = (
+            Product.objects.select_for_update(of=("self",))
+            .select_related("image")
+            .filter(pk=product_id)
+            .first()
+        )
+        if product is None or not (user.is_staff or product.owner_id == user.pk):
+            raise ProductNotFound()
+        if product.status == ProductStatus.APPROVED:
+            raise AlreadyApproved("The product is approved; its image cannot be replaced here.")
+        image = product.image or ProductImage()
+        url = uploads.upload_start(image, file_name=file_name, content_type=content_type)
+        product.image = image
+        product.file_name = image.upload_key.split("/", 1)[1]
+        product.save(update_fields=["image", "file_name"])
+    logger.info("product image upload restarted", extra={"product_id": str(product.id)})
     return product, url
 
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("products/mine", api.ProductMineView.as_view(), name="product-mine"),
     path("products/<uuid:product_id>", api.ProductDetailView.as_view(), name="product-detail"),
     path(
+        "products/<uuid:product_id>/upload-url",
+        api.ProductImageUploadUrlView.as_view(),
+        name="product-image-upload-url",
+    ),
+    path(
         "products/<uuid:product_id>/approve",
         api.ProductApproveView.as_view(),
         name="product-approve",

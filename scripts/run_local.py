@@ -51,6 +51,10 @@ def main() -> int:
         **os.environ,
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
         "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
+        # Local front-ends on any port may call the API and PUT images to the buckets.
+        "CORS_ALLOWED_ORIGINS": os.environ.get(
+            "CORS_ALLOWED_ORIGINS", "http://localhost:*,http://127.0.0.1:*"
+        ),
         "PYTHONUNBUFFERED": "1",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }

@@ -130,6 +130,17 @@ class Process:
         )
         return self
 
+    def run(self) -> subprocess.CompletedProcess:
+        """Run it to completion (a management command), its output captured."""
+        return subprocess.run(
+            [sys.executable, *self.argv],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
     def kill(self) -> None:
         """SIGKILL the process and its children (a gunicorn master and its workers)."""
         if self.popen and self.popen.poll() is None:

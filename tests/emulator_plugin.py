@@ -26,11 +26,13 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ["AWS_ENDPOINT_URL"] = url
     os.environ.setdefault("AWS_RESOURCE_PREFIX", "test")
     os.environ.setdefault("CELERY_TASK_TIME_LIMIT", "30")
+    # As `make run`: local front-ends on any port (the browser test's page among them).
+    os.environ.setdefault("CORS_ALLOWED_ORIGINS", "http://localhost:*,http://127.0.0.1:*")
     # The catalogue cache has its own tests (tests/products/test_cache.py); elsewhere a
     # test's changes and reads happen in one uncommitted transaction, where no bump fires.
     os.environ.setdefault("CATALOGUE_CACHE_SECONDS", "0")
     # Tests sign many users up from one address; the throttling test sets its own rates.
-    for scope in ("SIGN_IN", "SIGN_UP", "PASSWORD_RESET"):
+    for scope in ("SIGN_IN", "SIGN_IN_ACCOUNT", "SIGN_UP", "PASSWORD_RESET", "ADMIN_LOGIN"):
         os.environ.setdefault(f"THROTTLE_{scope}", "10000/min")
 
 

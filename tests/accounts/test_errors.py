@@ -7,7 +7,7 @@ from botocore.stub import Stubber
 from django.core.management import call_command
 from django.test import override_settings
 
-from accounts.api import AuthThrottle
+from accounts.throttles import AuthThrottle
 from ecommerce import aws
 
 pytestmark = pytest.mark.django_db

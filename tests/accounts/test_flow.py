@@ -182,6 +182,15 @@ def test_duplicate_username_or_email_is_409(api, change, code):
     assert response.json()["code"] == code
 
 
+def test_usernames_differing_only_in_non_ascii_case_are_the_same(api):
+    """The same on SQLite (whose LOWER() folds ASCII only) and PostgreSQL."""
+    identity = {**new_identity(), "fullName": f"Ärger Öl {uuid.uuid4().hex[:6]}"}
+    assert api.post("/auth/sign-up", identity, format="json").status_code == 201
+    same = {**identity, "fullName": identity["fullName"].lower(), "email": "o-" + identity["email"]}
+    response = api.post("/auth/sign-up", same, format="json")
+    assert (response.status_code, response.json()["code"]) == (409, "username_taken")
+
+
 def test_password_the_pool_rejects_is_400_with_the_reason(api):
     from accounts.models import User
 

@@ -36,6 +36,14 @@ def landed_category(name: str) -> Category:
     return land(category)
 
 
+def test_names_differing_only_in_non_ascii_case_are_one_category(staff_api, quiet_storage):
+    """The same on SQLite (whose LOWER() folds ASCII only) and PostgreSQL."""
+    for name in ("Ärger", "ärger", "ÄRGER"):
+        response = staff_api.post("/categories/upload-url", request(name), format="json")
+        assert (response.status_code, response.json()["categoryName"]) == (201, "Ärger")
+    assert Category.objects.get().name == "Ärger"
+
+
 def test_staff_gets_an_upload_url_and_a_pending_category(staff_api, quiet_storage):
     response = staff_api.post("/categories/upload-url", request(), format="json")
 

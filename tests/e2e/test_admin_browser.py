@@ -5,16 +5,12 @@ preview load from the emulator's S3, approves one with the bulk action, and the 
 then in the public catalogue. Screenshots go to var/test-artifacts/ (admin-changelist.png,
 admin-approved.png, admin-approved-list.png).
 
-Outside CI the test is skipped when /usr/bin/chromium is missing (`apt-get install chromium`);
-in CI (CI=true) it runs regardless, so a missing browser fails it. Playwright never downloads
-a browser here: it is given Debian's executable.
+Chromium and its settings: tests/support/browser.py.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -22,36 +18,21 @@ from playwright.sync_api import expect, sync_playwright
 
 from accounts.models import User
 from products.models import Product, ProductStatus
-from tests.conftest import ROOT, sent_emails
+from tests.conftest import sent_emails, wait_for
 from tests.products.factories import land_image, product_make, submitted
+from tests.support.browser import ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS
 
 pytestmark = [pytest.mark.e2e]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "var" / "test-artifacts"
-# Headless, and no background traffic: the machines' network is closed to the outside.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    if not CHROMIUM.exists() and os.environ.get("CI", "").lower() not in ("1", "true"):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI always runs this")
-    return str(CHROMIUM)
-
 
 def test_staff_approve_a_pending_product_in_the_admin_and_it_is_listed(
-    chromium_path, live_server, make_user, quiet_storage, emulator_url
+    chromium_path,
+    live_server,
+    make_user,
+    quiet_storage,
+    emulator_url,
+    celery_worker,
+    events_consumer,
 ):
     tag = uuid.uuid4().hex[:8]
     seller = make_user()
@@ -61,7 +42,6 @@ def test_staff_approve_a_pending_product_in_the_admin_and_it_is_listed(
     admin = User.objects.create_superuser(
         username=f"admin-{tag}", email=f"admin-{tag}@example.com", password=password
     )
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     # No ORM calls while Playwright runs: its sync API keeps an event loop in this thread.
     static, errors = [], []
@@ -140,5 +120,6 @@ def test_staff_approve_a_pending_product_in_the_admin_and_it_is_listed(
     product.refresh_from_db()
     assert (product.status, product.reviewed_by) == (ProductStatus.APPROVED, admin)
     assert Product.objects.get(pk=other.pk).status == ProductStatus.APPROVED
-    [mail] = sent_emails(emulator_url, to=seller.email)
+    # The decision's email, queued with it, is sent by the worker.
+    [mail] = wait_for(lambda: sent_emails(emulator_url, to=seller.email), timeout=30)
     assert mail["subject"] == "Your product has been approved"

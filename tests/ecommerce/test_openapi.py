@@ -49,14 +49,18 @@ def test_every_error_response_has_the_error_body():
             "DELETE /banners/{banner_id}", {"204", "401", "403", "404", "503"}, id="staff-path"
         ),
         pytest.param(
-            "POST /auth/sign-up", {"201", "400", "409", "429", "503"}, id="throttled-cognito"
+            "POST /auth/sign-up",
+            {"201", "400", "409", "413", "415", "429", "503"},
+            id="throttled-cognito",
         ),
         pytest.param(
-            "POST /auth/sign-in", {"200", "400", "401", "403", "429", "503"}, id="sign-in"
+            "POST /auth/sign-in",
+            {"200", "400", "401", "403", "413", "415", "429", "503"},
+            id="sign-in",
         ),
         pytest.param(
             "POST /products/{product_id}/reject",
-            {"200", "400", "401", "403", "404", "409", "503"},
+            {"200", "400", "401", "403", "404", "409", "413", "415", "503"},
             id="review",
         ),
     ],

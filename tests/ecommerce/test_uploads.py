@@ -17,15 +17,12 @@ from banners.models import Banner
 from ecommerce import aws, images, storage, uploads
 from ecommerce.images import InvalidUpload
 from ecommerce.uploads import ImageStatus, Outcome, S3Object
-from tests.support.uploads import png_bytes
+from tests.support.uploads import image_bytes, png_bytes
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
-WEBP = (
-    b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00"
-    b"\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
-)
+JPEG = image_bytes("JPEG")
+GIF = image_bytes("GIF")
+WEBP = image_bytes("WEBP")
 
 
 # --- names, types, keys ------------------------------------------------------------------------
@@ -92,11 +89,16 @@ def test_upload_start_presigns_a_put_for_the_key_and_type(quiet_storage, setting
     query = parse_qs(parts.query)
     assert parts.path == f"/{quiet_storage}-banners/{banner.upload_key}"
     assert query["X-Amz-Expires"] == ["123"]
-    assert query["X-Amz-SignedHeaders"] == ["content-type;host"]
+    # Not the content type: on real S3 a URL that signs it refuses a PUT without it.
+    assert query["X-Amz-SignedHeaders"] == ["host"]
 
+    # As `curl -X PUT -T file URL` does it: no Content-Type at all.
     body = png_bytes()
-    assert requests.put(url, data=body, headers={"Content-Type": "image/png"}).status_code == 200
+    assert requests.put(url, data=body, headers={"Content-Type": None}).status_code == 200
+    landed = S3Object(f"{quiet_storage}-banners", banner.upload_key, len(body), "ObjectCreated:Put")
+    assert uploads.image_landed(Banner, landed) == Outcome.READY
     stored = aws.client("s3").get_object(Bucket=f"{quiet_storage}-banners", Key=banner.upload_key)
+    # Stored as the declared type once the content checked out: its URL serves an image.
     assert (stored["ContentType"], stored["Body"].read()) == ("image/png", body)
 
 
@@ -146,25 +148,26 @@ def test_a_good_image_becomes_the_records_public_image(
     assert (served.status_code, served.content) == (200, body)
 
 
+NOT_A_PNG = "content is not a valid image/png image"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("body", "stored_type", "reason"),
     [
+        pytest.param(b"<html>not an image</html>", "image/png", NOT_A_PNG, id="text-as-png"),
+        pytest.param(JPEG, "image/png", "content is JPEG, declared image/png", id="jpeg-as-png"),
+        pytest.param(b"\x89PNG", "image/png", NOT_A_PNG, id="truncated-signature"),
         pytest.param(
-            b"<html>not an image</html>",
+            b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>",
             "image/png",
-            "content is not image/png",
-            id="text-as-png",
+            NOT_A_PNG,
+            id="png-magic-then-html",
         ),
-        pytest.param(JPEG, "image/png", "content is not image/png", id="jpeg-as-png"),
-        pytest.param(b"\x89PNG", "image/png", "content is not image/png", id="truncated-signature"),
-        pytest.param(b"", "image/png", "file is empty", id="empty"),
         pytest.param(
-            png_bytes(),
-            "text/html",
-            "stored as 'text/html', declared 'image/png'",
-            id="served-as-html",
+            image_bytes("PNG", (64, 64))[:-40], "image/png", NOT_A_PNG, id="truncated-image"
         ),
+        pytest.param(b"", "image/png", "file is empty", id="empty"),
     ],
 )
 def test_a_bad_object_is_deleted_and_the_record_rejected(quiet_storage, body, stored_type, reason):
@@ -177,6 +180,41 @@ def test_a_bad_object_is_deleted_and_the_record_rejected(quiet_storage, body, st
     banner.refresh_from_db()
     assert (banner.status, banner.rejection_reason) == (ImageStatus.REJECTED, reason)
     assert (banner.image_key, banner.upload_key, banner.image_url) == (None, None, "")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored_type", ["text/html", "application/octet-stream", None])
+def test_a_good_image_stored_under_another_type_is_stored_as_its_declared_type(
+    quiet_storage, stored_type
+):
+    banner = pending_banner()
+    key, body = banner.upload_key, png_bytes()
+    bucket = Banner.bucket()
+    extra = {"ContentType": stored_type} if stored_type else {}
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body, **extra)
+
+    landed = S3Object(bucket=bucket, key=key, size=len(body), event_name="ObjectCreated:Put")
+    assert uploads.image_landed(Banner, landed) == Outcome.READY
+    banner.refresh_from_db()
+    served = requests.get(banner.image_url, timeout=10)
+    assert (served.headers["Content-Type"], served.content) == ("image/png", body)
+
+
+@pytest.mark.django_db
+def test_an_image_over_the_pixel_limit_is_refused_before_it_is_decoded(quiet_storage, settings):
+    settings.UPLOAD_MAX_PIXELS = 100 * 100
+    at_limit, over_limit = pending_banner(), pending_banner()
+    assert (
+        uploads.image_landed(
+            Banner, put(at_limit.upload_key, image_bytes("PNG", (100, 100)), "image/png")
+        )
+        == Outcome.READY
+    )
+    landed = put(over_limit.upload_key, image_bytes("PNG", (101, 100)), "image/png")
+    assert uploads.image_landed(Banner, landed) == Outcome.REJECTED
+    over_limit.refresh_from_db()
+    assert over_limit.rejection_reason == "image is 101x100 pixels; the limit is 10000 pixels"
+    assert not exists(landed.key)
 
 
 @pytest.mark.django_db
@@ -271,7 +309,7 @@ def test_a_rejected_replacement_leaves_the_live_image(quiet_storage):
         first.key,
         None,
     )
-    assert banner.rejection_reason == "content is not image/png"
+    assert banner.rejection_reason == "content is not a valid image/png image"
     assert exists(first.key)
     assert not exists(second.key)
 

@@ -108,3 +108,52 @@ def test_a_product_approved_with_the_admin_action_appears_in_the_catalogue(
     assert requests.get(product["imageUrl"], timeout=10).content == image
     [mail] = wait_for(lambda: sent_emails(emulator_url, to=seller.email), timeout=30)
     assert mail["subject"] == "Your product has been approved"
+
+
+def test_a_product_whose_image_was_refused_gets_a_new_url_and_is_approved_once_it_lands(
+    events_consumer, celery_worker, transactional_db, make_user, api
+):
+    seller, other, staff = make_user(), make_user(), make_user(staff=True)
+    response = seller.client.post(
+        "/products/get-upload-url",
+        {
+            "fileName": "teapot.png",
+            "fileType": "image/png",
+            "productName": "Teapot",
+            "productPrice": 20,
+            "description": "Glazed.",
+            "quantity": 2,
+            "category": "Crafts",
+        },
+        format="json",
+    )
+    product_id, first_url = response.json()["productId"], response.json()["uploadUrl"]
+    polyglot = b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>"
+    assert requests.put(first_url, data=polyglot, timeout=10).status_code == 200
+
+    def detail() -> dict:
+        return seller.client.get(f"/products/{product_id}").json()
+
+    wait_for(lambda: detail()["imageStatus"] == "rejected", message="the polyglot to be refused")
+    assert detail()["imageRejectionReason"] == "content is not a valid image/png image"
+
+    path = f"/products/{product_id}/upload-url"
+    again = {"fileName": "teapot-2.png", "fileType": "image/png"}
+    assert other.client.post(path, again, format="json").status_code == 404  # not theirs
+    response = seller.client.post(path, again, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["productId"] == product_id
+    assert detail()["imageStatus"] == "pending"
+
+    # The new image is PUT as the original README does it: no Content-Type.
+    image = png_bytes("teapot")
+    assert requests.put(response.json()["uploadUrl"], data=image, timeout=10).status_code == 200
+    wait_for(lambda: detail()["imageStatus"] == "ready", message="the new image to land")
+    # A late upload through the first URL is no longer the product's: deleted, nothing changes.
+    assert requests.put(first_url, data=png_bytes("late"), timeout=10).status_code == 200
+
+    assert staff.client.post(f"/products/{product_id}/approve").status_code == 200
+    product = listed(api)[product_id]
+    served = requests.get(product["imageUrl"], timeout=10)
+    assert (served.content, served.headers["Content-Type"]) == (image, "image/png")
+    assert seller.client.post(path, again, format="json").status_code == 409  # approved now

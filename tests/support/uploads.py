@@ -32,6 +32,17 @@ def png_bytes(text: str = "") -> bytes:
     )
 
 
+def image_bytes(image_format: str, size: tuple[int, int] = (2, 2), **save_options) -> bytes:
+    """A real image of `size` in `image_format` (Pillow's name: JPEG, GIF, WEBP, PNG)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, image_format, **save_options)
+    return out.getvalue()
+
+
 def _public_read(bucket: str) -> dict:
     return {
         "Version": "2012-10-17",

@@ -47,6 +47,20 @@ def test_public_and_authenticated_answers_carry_the_origin_and_expose_headers(ap
     assert (refused.status_code, refused["Access-Control-Allow-Origin"]) == (401, FRONT_END)
 
 
+def test_a_cached_catalogue_page_answers_each_origin_for_itself(api, settings):
+    """The page cache sits inside the CORS middleware: it never replays another origin's
+    headers."""
+    settings.CATALOGUE_CACHE_SECONDS = 60
+    first = api.get("/products/approve-products", HTTP_ORIGIN=FRONT_END)
+    second = api.get("/products/approve-products", HTTP_ORIGIN="http://127.0.0.1:5173")
+    third = api.get("/products/approve-products", HTTP_ORIGIN="https://evil.example")
+    assert first.content == second.content == third.content
+    assert first["Access-Control-Allow-Origin"] == FRONT_END
+    assert second["Access-Control-Allow-Origin"] == "http://127.0.0.1:5173"
+    assert "Access-Control-Allow-Origin" not in third
+    assert "origin" in second["Vary"].lower()
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost.evil.example:80"])
 def test_a_disallowed_origin_gets_no_cors_header(client, origin):
     response = client.get("/products/approve-products", HTTP_ORIGIN=origin)

@@ -20,6 +20,7 @@ from accounts.serializers import (
     SignUpInput,
 )
 from accounts.throttles import AuthThrottle, SignInAccountThrottle
+from ecommerce.openapi import link, links
 
 
 class PublicAuthView(APIView):
@@ -38,6 +39,12 @@ class PublicAuthView(APIView):
 UNAVAILABLE = OpenApiResponse(description="Cognito is unavailable (`aws_unavailable`).")
 
 
+SIGN_IN_AS_SIGNED_UP = {
+    "fullName": "$request.body#/fullName",
+    "password": "$request.body#/password",
+}
+
+
 def message(text: str, status_code: int = status.HTTP_200_OK, **extra) -> Response:
     return Response({"msg": text, **extra}, status=status_code)
 
@@ -54,6 +61,13 @@ class SignUpView(PublicAuthView):
             503: UNAVAILABLE,
         },
         tags=["auth"],
+        extensions=links(
+            201,
+            ConfirmSignUp=link(
+                "POST /auth/confirm-sign-up", body={"fullName": "$request.body#/fullName"}
+            ),
+            SignIn=link("POST /auth/sign-in", body=SIGN_IN_AS_SIGNED_UP),
+        ),
     )
     def post(self, request):
         data = self.parsed(request)
@@ -76,6 +90,10 @@ class ConfirmSignUpView(PublicAuthView):
             503: UNAVAILABLE,
         },
         tags=["auth"],
+        extensions=links(
+            200,
+            SignIn=link("POST /auth/sign-in", body={"fullName": "$request.body#/fullName"}),
+        ),
     )
     def post(self, request):
         data = self.parsed(request)
@@ -97,6 +115,16 @@ class SignInView(PublicAuthView):
             503: UNAVAILABLE,
         },
         tags=["auth"],
+        extensions=links(
+            200,
+            Refresh=link(
+                "POST /auth/refresh",
+                body={"refreshToken": "$response.body#/tokens/RefreshToken"},
+            ),
+            SignOut=link(
+                "POST /auth/sign-out", body={"accessToken": "$response.body#/tokens/AccessToken"}
+            ),
+        ),
     )
     def post(self, request):
         data = self.parsed(request)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsStaff
 from banners import selectors, services
 from banners.serializers import BannerListOutput, BannerUploadInput, BannerUploadOutput
+from ecommerce.openapi import link, links
 
 
 class BannerUploadUrlView(APIView):
@@ -20,6 +21,13 @@ class BannerUploadUrlView(APIView):
         request=BannerUploadInput,
         responses={201: BannerUploadOutput},
         tags=["banners"],
+        extensions=links(
+            201,
+            ListBanners=link("GET /banners"),
+            DeleteBanner=link(
+                "DELETE /banners/{banner_id}", {"banner_id": "$response.body#/bannerId"}
+            ),
+        ),
         summary="Create a pending banner and a presigned PUT URL for its image",
     )
     def post(self, request):

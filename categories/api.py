@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsStaff
 from categories import selectors, services
 from categories.serializers import CategoryOutput, CategoryUploadInput, CategoryUploadOutput
+from ecommerce.openapi import link, links
 
 
 class CategoryUploadUrlView(APIView):
@@ -18,6 +19,13 @@ class CategoryUploadUrlView(APIView):
         request=CategoryUploadInput,
         responses={201: CategoryUploadOutput},
         tags=["categories"],
+        extensions=links(
+            201,
+            ListCategories=link("GET /categories"),
+            DeleteCategory=link(
+                "DELETE /categories/{name}", {"name": "$response.body#/categoryName"}
+            ),
+        ),
         summary="Create a category (or replace its image): a presigned PUT URL for the image",
     )
     def post(self, request):

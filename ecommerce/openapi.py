@@ -14,14 +14,26 @@ statuses its view can produce, read off the view itself:
 Optional query parameters are marked `allowEmptyValue`: DRF reads `?pageSize=` from a query
 string as "not given" (its default applies), which is what that keyword says.
 
+Constraints are the serializers': query parameters are documented from the query
+serializer a view validates with (`parameters=[ProductListQuery]`), request headers from a
+`RequestHeaders` serializer, and a decimal that must be a JSON number carries `multipleOf`
+from its `decimal_places` (0.01 for a price) in request bodies.
+
+Links (OpenAPI `links`) go from an operation's answer to the operations that read or act on
+what it made, so a client, or a stateful tester, can follow the flows: a view declares them
+with `extend_schema(extensions=links(...))`; `resolve_links` (a postprocessing hook) turns
+"METHOD /path" into the target's operationId.
+
 A view declares the rest (409s, its domain 403/404, 503 for its own AWS calls) as bodiless
 `OpenApiResponse(description=...)`; any 4xx/5xx declared without a body gets the error body.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular import openapi
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -65,7 +77,80 @@ HEADERS = {
 _SIGN_IN_ONLY = (AllowAny, IsAuthenticated)
 
 
+def link(operation: str, parameters: dict | None = None, body: dict | None = None) -> dict:
+    """A link to `operation` ("GET /orders/{order_id}"), its parameters and (merged into
+    the body a client writes) request body fields given by runtime expressions."""
+    target = {"operation": operation}
+    if parameters:
+        target["parameters"] = parameters
+    if body:
+        target["requestBody"] = body
+    return target
+
+
+def links(status: int, **targets: dict) -> dict:
+    """extend_schema(extensions=links(201, GetProduct=link(...), ...))."""
+    return {"x-links": {str(status): targets}}
+
+
+def resolve_links(result, generator, request, public):
+    """Postprocessing hook: each operation's `x-links` become its response's `links`."""
+    operation_ids = {
+        f"{method.upper()} {path}": operation["operationId"]
+        for path, operations in result["paths"].items()
+        for method, operation in operations.items()
+    }
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for status, targets in operation.pop("x-links", {}).items():
+                operation["responses"][status]["links"] = {
+                    name: {
+                        "operationId": operation_ids[target["operation"]],
+                        **{k: v for k, v in target.items() if k != "operation"},
+                    }
+                    for name, target in targets.items()
+                }
+    return result
+
+
+class RequestHeaders(serializers.Serializer):
+    """A serializer of the request headers an operation reads (its field names are the
+    header names). Listed in `extend_schema(parameters=...)`, each field is documented as a
+    header parameter with the field's own constraints; `validated(request)` checks them."""
+
+    @classmethod
+    def validated(cls, request) -> dict:
+        names = cls().fields
+        serializer = cls(data={k: v for k, v in request.headers.items() if k in names})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _process_override_parameters(self, direction="request"):
+        # drf-spectacular documents a serializer's fields as query parameters; move those of
+        # RequestHeaders to the headers.
+        result = super()._process_override_parameters(direction)
+        for parameter in self.get_override_parameters():
+            if isinstance(parameter, type) and issubclass(parameter, RequestHeaders):
+                for name in parameter().fields:
+                    result[name, OpenApiParameter.HEADER] = {
+                        **result.pop((name, OpenApiParameter.QUERY)),
+                        "in": OpenApiParameter.HEADER,
+                    }
+        return result
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.DecimalField)
+            and schema.get("type") == "number"
+        ):
+            # Meant decimally (0.57 is a multiple of 0.01), as the API checks it.
+            schema["multipleOf"] = float(Decimal(1).scaleb(-field.decimal_places))
+        return schema
+
     def _get_parameters(self):
         parameters = super()._get_parameters()
         for parameter in parameters:

@@ -199,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ecommerce.openapi.resolve_links",  # the views' links between operations
+    ],
     # Request bodies are documented as JSON (the form-encoded reading is for old clients).
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Swagger UI and ReDoc from the app's own static files: the docs work offline.

@@ -4,16 +4,18 @@ import uuid
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated
+from ecommerce.openapi import link, links
 from orders import selectors
 from orders.lifecycle import order_cancel
 from orders.placement import order_place
 from orders.serializers import (
-    IdempotencyKeyInput,
+    IDEMPOTENCY_KEY,
+    OrderCreateHeaders,
     OrderCreateInput,
     OrderOutput,
     OrderPageOutput,
@@ -22,7 +24,17 @@ from orders.serializers import (
 )
 
 TAGS = ["orders"]
-IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+def order_links(order_id: str) -> dict:
+    """Links from an answer naming an order to reading and cancelling it."""
+    parameters = {"order_id": order_id}
+    return {
+        "GetOrder": link("GET /orders/{order_id}", parameters),
+        "CancelOrder": link("POST /orders/{order_id}/cancel", parameters),
+    }
+
+
 NOT_FOUND = OpenApiResponse(description="No such order, or not yours (`order_not_found`).")
 
 
@@ -32,33 +44,12 @@ def _validated(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_KEY)
-    if key is None:
-        return None
-    serializer = IdempotencyKeyInput(data={"key": key})
-    if not serializer.is_valid():
-        raise serializers.ValidationError({IDEMPOTENCY_KEY: serializer.errors["key"]})
-    return serializer.validated_data["key"]
-
-
 class OrderCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         request=OrderCreateInput,
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_KEY,
-                str,
-                OpenApiParameter.HEADER,
-                description="Optional, up to 255 visible ASCII characters, per user. A retry "
-                "with the same key and body returns the first answer (with "
-                "`Idempotent-Replayed: true`) and places nothing; the same key with another "
-                "body is 409 `idempotency_key_reused`. Only placed orders are remembered: a "
-                "refused request may be retried with its key.",
-            )
-        ],
+        parameters=[OrderCreateHeaders],
         responses={
             201: OrderPlacedOutput,
             400: OpenApiResponse(description="Invalid body or Idempotency-Key."),
@@ -69,9 +60,10 @@ class OrderCreateView(APIView):
         },
         tags=TAGS,
         summary="Place an order: stock is reserved now, processing follows asynchronously",
+        extensions=links(201, **order_links("$response.body#/orderId")),
     )
     def post(self, request):
-        key = _idempotency_key(request)
+        key = OrderCreateHeaders.validated(request).get(IDEMPOTENCY_KEY)
         data = _validated(OrderCreateInput, request.data)
         placement = order_place(
             user=request.user,
@@ -90,13 +82,11 @@ class OrderListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("pageSize", int, description="1 to 100, default 20"),
-            OpenApiParameter("cursor", str, description="From the previous page's `next`"),
-        ],
+        parameters=[OrderPageQuery],
         responses={200: OrderPageOutput},
         operation_id="orders_list",
         tags=TAGS,
+        extensions=links(200, **order_links("$response.body#/orders/0/orderId")),
         summary="The caller's orders with their history, newest first, keyset-paginated",
     )
     def get(self, request):
@@ -143,6 +133,9 @@ class OrderCancelView(APIView):
         },
         tags=TAGS,
         summary="Cancel your order while it is pending or processing; its stock goes back",
+        extensions=links(
+            200, GetOrder=link("GET /orders/{order_id}", {"order_id": "$request.path.order_id"})
+        ),
     )
     def post(self, request, order_id: uuid.UUID):
         order_cancel(user=request.user, order_id=order_id)

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ecommerce.fields import StrictIntegerField, StrictUUIDField
+from ecommerce.openapi import RequestHeaders
 from orders import selectors
 from orders.models import OrderStatus
 
@@ -15,12 +16,26 @@ class OrderCreateInput(serializers.Serializer):
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class IdempotencyKeyInput(serializers.Serializer):
-    key = serializers.RegexField(
-        r"^[\x21-\x7e]+$",  # visible ASCII, no spaces
-        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-        error_messages={"invalid": "Use 1 to 255 visible ASCII characters."},
-    )
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+class OrderCreateHeaders(RequestHeaders):
+    """The request headers create-order reads."""
+
+    def get_fields(self):
+        # A header's name is not a Python identifier, so the field is declared here.
+        return {
+            IDEMPOTENCY_KEY: serializers.RegexField(
+                r"^[\x21-\x7e]+$",  # visible ASCII, no spaces
+                max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+                required=False,
+                error_messages={"invalid": "Use 1 to 255 visible ASCII characters."},
+                help_text="Optional, per user. A retry with the same key and body returns the "
+                "first answer (with `Idempotent-Replayed: true`) and places nothing; the same "
+                "key with another body is 409 `idempotency_key_reused`. Only placed orders "
+                "are remembered: a refused request may be retried with its key.",
+            )
+        }
 
 
 class OrderPlacedOutput(serializers.Serializer):
@@ -71,7 +86,9 @@ class OrderPageQuery(serializers.Serializer):
     pageSize = serializers.IntegerField(  # noqa: N815
         min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=selectors.DEFAULT_PAGE_SIZE
     )
-    cursor = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    cursor = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="The previous page's `next`."
+    )
 
 
 class OrderPageOutput(serializers.Serializer):

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAuthenticated, IsStaff
 from ecommerce.images import ImageUploadInput
+from ecommerce.openapi import link, links
 from ecommerce.pagination import Page
 from ecommerce.shapes import in_shape
 from products import selectors, services
@@ -29,10 +30,21 @@ from products.serializers import (
 )
 
 TAGS = ["products"]
-PAGE_PARAMETERS = [
-    OpenApiParameter("pageSize", int, description="1 to 200, default 50"),
-    OpenApiParameter("cursor", str, description="From the previous page's `next`"),
-]
+
+
+def product_link(product_id: str) -> dict:
+    return link("GET /products/{product_id}", {"product_id": product_id})
+
+
+def product_links(product_id: str) -> dict:
+    """Links from an answer naming a product to what its owner and staff do with it."""
+    parameters = {"product_id": product_id}
+    return {
+        "GetProduct": product_link(product_id),
+        "NewImageUploadUrl": link("POST /products/{product_id}/upload-url", parameters),
+        "ApproveProduct": link("POST /products/{product_id}/approve", parameters),
+        "RejectProduct": link("POST /products/{product_id}/reject", parameters),
+    }
 
 
 def _page_response(request, page: Page, query: Mapping, shape=ProductOutput) -> Response:
@@ -56,6 +68,7 @@ class ProductUploadUrlView(APIView):
         request=ProductSubmitInput,
         responses={201: ProductSubmitOutput},
         tags=TAGS,
+        extensions=links(201, **product_links("$response.body#/productId")),
         summary="Submit a product for review; returns a presigned PUT URL for its image",
     )
     def post(self, request):
@@ -93,6 +106,7 @@ class ProductImageUploadUrlView(APIView):
         },
         tags=TAGS,
         summary="A new image upload URL for a product not approved yet (its owner, or staff)",
+        extensions=links(201, GetProduct=product_link("$response.body#/productId")),
     )
     def post(self, request, product_id: uuid.UUID):
         serializer = ImageUploadInput(data=request.data)
@@ -113,16 +127,10 @@ class ProductListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[
-            *PAGE_PARAMETERS,
-            OpenApiParameter("category", str, description="Exact, case-insensitive"),
-            OpenApiParameter("search", str, description="In name and description"),
-            OpenApiParameter(
-                "ordering", str, enum=selectors.ORDERING_CHOICES, description="Default -createdAt"
-            ),
-        ],
+        parameters=[ProductListQuery],
         responses={200: ProductPageOutput},
         tags=TAGS,
+        extensions=links(200, GetProduct=product_link("$response.body#/products/0/id")),
         summary="Approved products (the public catalogue), keyset-paginated",
     )
     def get(self, request):
@@ -141,9 +149,10 @@ class ProductMineView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=PAGE_PARAMETERS,
+        parameters=[ProductPageQuery],
         responses={200: ProductPrivatePageOutput},
         tags=TAGS,
+        extensions=links(200, **product_links("$response.body#/products/0/id")),
         summary="The caller's own submissions with their review status, newest first",
     )
     def get(self, request):

@@ -36,12 +36,18 @@ class ProductPageQuery(serializers.Serializer):
     pageSize = serializers.IntegerField(  # noqa: N815
         min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=selectors.DEFAULT_PAGE_SIZE
     )
-    cursor = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    cursor = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="The previous page's `next`."
+    )
 
 
 class ProductListQuery(ProductPageQuery):
-    category = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    search = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    category = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Exact, case-insensitive."
+    )
+    search = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="In name and description."
+    )
     ordering = serializers.ChoiceField(
         choices=selectors.ORDERING_CHOICES, default=selectors.DEFAULT_ORDERING
     )

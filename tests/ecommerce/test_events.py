@@ -120,10 +120,13 @@ def test_consume_events_stops_cleanly_on_sigterm(django_db_setup):
     import signal
     import time
 
-    from tests.conftest import events_process
+    from tests.conftest import LOG_DIR, Process, events_process, wait_for
 
-    process = events_process().start()
-    time.sleep(3)  # past start-up, into the long poll
+    log = LOG_DIR / "events-sigterm.log"
+    log.unlink(missing_ok=True)
+    process = Process("events-sigterm", events_process().argv).start()
+    wait_for(lambda: b"events consumer started" in log.read_bytes(), message="start-up")
+    time.sleep(1)  # into the long poll
     assert process.popen.poll() is None
     process.popen.send_signal(signal.SIGTERM)
     assert process.popen.wait(5) == 0

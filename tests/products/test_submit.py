@@ -73,14 +73,16 @@ def test_prices_are_stored_exactly(user_api, quiet_storage, price, stored):
     assert Product.objects.get(pk=response.json()["productId"]).price == stored
 
 
-def test_the_schema_documents_the_price_as_a_json_number():
-    # Found by the fuzzer: documented as a decimal string, which the API refuses (400).
+def test_the_schema_documents_the_price_as_a_json_number_with_two_decimals():
+    # Found by the fuzzers: documented as a decimal string, which the API refuses (400); then
+    # without its two decimals, so a price of 123897.51341 was valid by the schema.
     schema = served_schema()["components"]["schemas"]["ProductSubmitInputRequest"]
     assert schema["properties"]["productPrice"] == {
         "type": "number",
         "format": "double",
         "minimum": 0.01,
         "maximum": 1000000.0,
+        "multipleOf": 0.01,
     }
 
 

@@ -1,14 +1,40 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from ecommerce.fields import StrictCharField
+from ecommerce.bootstrap import PASSWORD_POLICY
+from ecommerce.fields import StrictCharField, StrictEmailField
 
-FULL_NAME = {"max_length": 128, "trim_whitespace": True}
-PASSWORD = {"min_length": 6, "max_length": 256, "trim_whitespace": False}
-TOKEN = {"max_length": 8192}
+
+def _password_validators(policy: dict) -> list:
+    """The pool's policy, checked here so that the schema (one pattern per rule) says what
+    Cognito accepts; and Cognito's own rule for any password: one line."""
+    rules = [(r"^[^\n\r\x85\u2028\u2029]*\Z", "Must be one line.")]
+    for setting, pattern, message in (
+        ("RequireLowercase", "[a-z]", "Needs a lowercase letter."),
+        ("RequireUppercase", "[A-Z]", "Needs an uppercase letter."),
+        ("RequireNumbers", "[0-9]", "Needs a number."),
+        ("RequireSymbols", r"[\^$*.\[\]{}()?\"!@#%&/\\,><':;|_~`=+\-]", "Needs a symbol."),
+    ):
+        if policy[setting]:
+            rules.append((pattern, message))
+    return [RegexValidator(pattern, message) for pattern, message in rules]
+
+
+FULL_NAME = {"max_length": 128}
+PASSWORD = {
+    "min_length": PASSWORD_POLICY["MinimumLength"],
+    "max_length": 256,
+    "validators": _password_validators(PASSWORD_POLICY),
+}
+# Cognito's token alphabet: anything else is not a token.
+TOKEN = {
+    "max_length": 8192,
+    "validators": [RegexValidator(r"^[A-Za-z0-9_=.-]+\Z", "Not a token.")],
+}
 
 
 class SignUpInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField()
     fullName = StrictCharField(**FULL_NAME)  # noqa: N815 - the old API's keys
     password = StrictCharField(**PASSWORD)
 
@@ -21,11 +47,13 @@ class ConfirmSignUpInput(serializers.Serializer):
 class LoginIdentity(serializers.Serializer):
     """Either `fullName` or `email` names the user."""
 
+    required_any = ("fullName", "email")  # documented as the schema's anyOf
+
     fullName = StrictCharField(required=False, **FULL_NAME)  # noqa: N815
-    email = serializers.EmailField(required=False, max_length=254)
+    email = StrictEmailField(required=False)
 
     def validate(self, attrs):
-        if not attrs.get("fullName") and not attrs.get("email"):
+        if not any(attrs.get(name) for name in self.required_any):
             raise serializers.ValidationError({"fullName": ["Give fullName or email."]})
         return attrs
 

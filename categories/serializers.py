@@ -1,5 +1,4 @@
-import unicodedata
-
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from ecommerce.fields import StrictCharField
@@ -9,15 +8,24 @@ from ecommerce.images import ImageUploadInput
 RESERVED_NAMES = {"upload-url"}
 
 
-class CategoryUploadInput(ImageUploadInput):
-    categoryName = StrictCharField(max_length=100)  # noqa: N815 - the old API's keys
+def _any_case(name: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name)
 
-    def validate_categoryName(self, value: str) -> str:  # noqa: N802
-        if "/" in value or any(unicodedata.category(ch).startswith("C") for ch in value):
-            raise serializers.ValidationError("May not contain '/' or control characters.")
-        if value.lower() in RESERVED_NAMES:
-            raise serializers.ValidationError("This name is reserved.")
-        return value
+
+# A name is a path segment (DELETE /categories/<name>): no "/" and no control character.
+NAME_CHARACTERS = RegexValidator(
+    r"^[^/\x00-\x1f\x7f-\x9f]*\Z", "May not contain '/' or control characters."
+)
+NOT_RESERVED = RegexValidator(
+    "^(?!(?:" + "|".join(map(_any_case, sorted(RESERVED_NAMES))) + r")\Z)",
+    "This name is reserved.",
+)
+
+
+class CategoryUploadInput(ImageUploadInput):
+    categoryName = StrictCharField(  # noqa: N815 - the old API's keys
+        max_length=100, validators=[NAME_CHARACTERS, NOT_RESERVED]
+    )
 
 
 class CategoryUploadOutput(serializers.Serializer):

@@ -17,6 +17,17 @@ from ecommerce import aws
 logger = logging.getLogger(__name__)
 
 
+# The user pool's password policy; the API checks passwords against it before Cognito does
+# (accounts.serializers), so the schema can say what a valid password is.
+PASSWORD_POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": False,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+
+
 def _queue(sqs, name: str, attributes: dict) -> tuple[str, str]:
     """Create or update a queue; returns (url, arn)."""
     try:
@@ -132,15 +143,7 @@ def _user_pool(idp, names: aws.Names) -> tuple[str, str]:
     if pool_id is None:
         pool_id = idp.create_user_pool(
             PoolName=names.user_pool,
-            Policies={
-                "PasswordPolicy": {
-                    "MinimumLength": 8,
-                    "RequireUppercase": False,
-                    "RequireLowercase": True,
-                    "RequireNumbers": True,
-                    "RequireSymbols": False,
-                }
-            },
+            Policies={"PasswordPolicy": PASSWORD_POLICY},
             AutoVerifiedAttributes=["email"],
             Schema=[
                 {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}

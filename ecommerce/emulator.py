@@ -1,4 +1,4 @@
-"""The embedded AWS: moto in server mode on loopback.
+"""The embedded AWS: moto in server mode on loopback (ecommerce.emulator_server).
 
 `python -m ecommerce.emulator` runs it in the foreground (used by `make run`); the test
 suite calls `start()` once per session on a free port.
@@ -52,7 +52,7 @@ def start(
     url = f"http://{host}:{port}"
     env = {**os.environ, "MOTO_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", "ecommerce.emulator_server", "-H", host, "-p", str(port)],
         env=env,
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL,

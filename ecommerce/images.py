@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
@@ -89,18 +90,16 @@ def declared_type(key: str) -> ImageType | None:
     return _TYPE_BY_EXTENSION.get(f".{extension.lower()}") if dot else None
 
 
+# A file name's last part (after "/" or "\\") must have something besides dots and spaces:
+# the rule safe_file_name applies, said as a pattern so that the schema has it.
+HAS_FILE_PART = RegexValidator(r"[^/\\. \t][^/\\]*\Z", "fileName has no file name part.")
+
+
 class ImageUploadInput(serializers.Serializer):
     """The input every upload-url endpoint shares (apps add their own fields)."""
 
-    fileName = StrictCharField(max_length=255)  # noqa: N815 - the API's camelCase
+    fileName = StrictCharField(max_length=255, validators=[HAS_FILE_PART])  # noqa: N815
     fileType = serializers.ChoiceField(choices=list(IMAGE_TYPES))  # noqa: N815
-
-    def validate(self, attrs):
-        try:
-            safe_file_name(attrs["fileName"], attrs["fileType"])
-        except InvalidUpload as exc:
-            raise serializers.ValidationError({"fileName": [exc.message]}) from None
-        return attrs
 
 
 def content_problem(data: bytes, image_type: ImageType) -> str | None:

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core import validators
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import ProhibitNullCharactersValidator
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 
@@ -113,6 +115,32 @@ def resolve_links(result, generator, request, public):
     return result
 
 
+def _patterns(field) -> list[str]:
+    """Every pattern a string field's validators enforce (DRF refuses NUL in any string; an
+    HTTP header cannot carry one, so a header's schema leaves that rule out)."""
+    patterns = [
+        v.regex.pattern
+        for v in field.validators
+        if isinstance(v, validators.RegexValidator) and not v.inverse_match
+    ]
+    in_header = isinstance(field.parent, RequestHeaders)
+    if not in_header and any(
+        isinstance(v, ProhibitNullCharactersValidator) for v in field.validators
+    ):
+        patterns.append(r"^[^\x00]*\Z")
+    # The end of the text, said so that every engine agrees: "$" also matches before a
+    # final newline in Python's (and so Hypothesis generates "abc\n" for "^abc$").
+    return [p.replace(r"\Z", r"(?![\s\S])").replace(r"\A", "^") for p in patterns]
+
+
+def _all_of(patterns: list[str]) -> str:
+    """One pattern that matches where each of `patterns` finds a match (JSON Schema, like
+    Django's RegexValidator, searches)."""
+    if len(patterns) == 1:
+        return patterns[0]
+    return "^" + "".join(f"(?=[\\s\\S]*?(?:{pattern}))" for pattern in patterns)
+
+
 class RequestHeaders(serializers.Serializer):
     """A serializer of the request headers an operation reads (its field names are the
     header names). Listed in `extend_schema(parameters=...)`, each field is documented as a
@@ -142,14 +170,28 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (
-            direction == "request"
-            and isinstance(field, serializers.DecimalField)
-            and schema.get("type") == "number"
-        ):
+        if direction != "request":
+            return schema
+        if isinstance(field, serializers.DecimalField) and schema.get("type") == "number":
             # Meant decimally (0.57 is a multiple of 0.01), as the API checks it.
             schema["multipleOf"] = float(Decimal(1).scaleb(-field.decimal_places))
+        if schema.get("type") == "string":
+            patterns = _patterns(field)
+            if patterns:
+                schema["pattern"] = _all_of(patterns)
         return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        names = getattr(serializer, "required_any", ())
+        if direction == "request" and names:
+            schema["anyOf"] = [{"required": [name]} for name in names]
+        return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # A body naming its subject by one of several optional fields cannot be left out.
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        return schema, required or bool(getattr(serializer, "required_any", ()))
 
     def _get_parameters(self):
         parameters = super()._get_parameters()

@@ -26,7 +26,7 @@ class OrderCreateHeaders(RequestHeaders):
         # A header's name is not a Python identifier, so the field is declared here.
         return {
             IDEMPOTENCY_KEY: serializers.RegexField(
-                r"^[\x21-\x7e]+$",  # visible ASCII, no spaces
+                r"^[\x21-\x7e]+\Z",  # visible ASCII, no spaces
                 max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
                 required=False,
                 error_messages={"invalid": "Use 1 to 255 visible ASCII characters."},

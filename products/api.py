@@ -130,7 +130,13 @@ class ProductListView(APIView):
         parameters=[ProductListQuery],
         responses={200: ProductPageOutput},
         tags=TAGS,
-        extensions=links(200, GetProduct=product_link("$response.body#/products/0/id")),
+        extensions=links(
+            200,
+            GetProduct=product_link("$response.body#/products/0/id"),
+            PlaceOrder=link(
+                "POST /orders/create-order", body={"id": "$response.body#/products/0/id"}
+            ),
+        ),
         summary="Approved products (the public catalogue), keyset-paginated",
     )
     def get(self, request):

@@ -58,22 +58,6 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))  # per operation, caller a
 MIN_REQUESTS = 1000
 
 
-# Operations the emulator cannot serve: moto 5.2 answers ResendConfirmationCode with HTTP 500
-# (not implemented), which the API reports, as designed, as 503 `aws_unavailable`.
-EMULATOR_GAPS = {"POST /auth/resend-confirmation"}
-
-
-def no_server_error(ctx, response, case):
-    """No 5xx, except the documented 503 where the emulator lacks the AWS operation."""
-    if (
-        response.status_code == 503
-        and case.operation.label in EMULATOR_GAPS
-        and response.json().get("code") == "aws_unavailable"
-    ):
-        return True
-    return not_a_server_error(ctx, response, case)
-
-
 def error_shape(ctx, response, case):
     """Every 4xx is {"error": str, "code": str} (DESIGN.md, section 4)."""
     if 400 <= response.status_code < 500:
@@ -84,7 +68,7 @@ def error_shape(ctx, response, case):
 
 
 CHECKS = [
-    no_server_error,
+    not_a_server_error,
     status_code_conformance,
     response_schema_conformance,
     content_type_conformance,

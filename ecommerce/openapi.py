@@ -17,7 +17,10 @@ string as "not given" (its default applies), which is what that keyword says.
 Constraints are the serializers': query parameters are documented from the query
 serializer a view validates with (`parameters=[ProductListQuery]`), request headers from a
 `RequestHeaders` serializer, and a decimal that must be a JSON number carries `multipleOf`
-from its `decimal_places` (0.01 for a price) in request bodies.
+from its `decimal_places` (0.01 for a price) in request bodies. A request string carries
+one `pattern` combining its field's regex validators and DRF's NUL rule; a serializer with
+`required_any` (a body naming its subject by one of several optional fields) is required
+and says `anyOf` those fields.
 
 Links (OpenAPI `links`) go from an operation's answer to the operations that read or act on
 what it made, so a client, or a stateful tester, can follow the flows: a view declares them

@@ -15,8 +15,9 @@ from ecommerce.fields import fold
 
 
 def _digest(account: str) -> str:
-    """A fixed-length cache key part for an account name a client chose."""
-    return hashlib.sha256(account.encode()).hexdigest()
+    """A fixed-length cache key part for an account name a client chose. The throttle runs
+    before validation, so the name may hold a lone surrogate (valid JSON, refused later)."""
+    return hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class AuthThrottle(ScopedRateThrottle):

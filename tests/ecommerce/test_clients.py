@@ -236,6 +236,14 @@ def test_one_account_guessed_from_many_addresses_is_throttled(api, strict_sign_i
     assert wrong_password(api, "Someone Else", HTTP_X_FORWARDED_FOR="203.0.113.1") == 401
 
 
+def test_a_name_with_a_lone_surrogate_is_400_not_a_throttle_crash(api, strict_sign_in):
+    # Valid JSON ("\ud800"), which the account throttle sees before validation refuses it.
+    body = '{"fullName": "A\\ud800B", "password": "passw0rdx"}'
+    response = api.post("/auth/sign-in", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "fullName" in response.json()["fields"]
+
+
 def test_the_admin_login_is_throttled(client, monkeypatch):
     from accounts import throttles
 

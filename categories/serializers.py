@@ -12,9 +12,14 @@ def _any_case(name: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name)
 
 
-# A name is a path segment (DELETE /categories/<name>): no "/" and no control character.
+# A name is a path segment (DELETE /categories/<name>) shown to staff and shoppers: no "/",
+# and none of the Basic Multilingual Plane's control, format, surrogate or private-use
+# characters (Unicode categories Cc, Cf, Cs, Co: bidi overrides and zero-width characters
+# among them), listed so that the schema's pattern says exactly this.
 NAME_CHARACTERS = RegexValidator(
-    r"^[^/\x00-\x1f\x7f-\x9f]*\Z", "May not contain '/' or control characters."
+    r"^[^/\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ud800-\uf8ff\ufeff\ufff9-\ufffb]*\Z",
+    "May not contain '/' or control characters.",
 )
 NOT_RESERVED = RegexValidator(
     "^(?!(?:" + "|".join(map(_any_case, sorted(RESERVED_NAMES))) + r")\Z)",

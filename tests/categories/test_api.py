@@ -111,6 +111,16 @@ def test_asking_again_in_any_case_keeps_one_category_and_its_live_image(staff_ap
             id="slash",
         ),
         pytest.param(
+            request(name="Shoes\u202e"),
+            {"categoryName": ["May not contain '/' or control characters."]},
+            id="bidi-override",
+        ),
+        pytest.param(
+            request(name="Sho\u200bes"),
+            {"categoryName": ["May not contain '/' or control characters."]},
+            id="zero-width-space",
+        ),
+        pytest.param(
             request(name="Upload-URL"),
             {"categoryName": ["This name is reserved."]},
             id="reserved",

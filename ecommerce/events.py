@@ -52,9 +52,8 @@ def dispatch(body: str) -> int:
         for record in message["Records"]:
             event = record.get("eventName", "")
             # ObjectCreated:Copy is the landing check's own content-type fix (storage.py).
-            if record.get("eventSource") != "aws:s3" or not event.startswith("ObjectCreated"):
-                continue
-            if event == "ObjectCreated:Copy":
+            created = event.startswith("ObjectCreated") and event != "ObjectCreated:Copy"
+            if record.get("eventSource") != "aws:s3" or not created:
                 continue
             bucket = record["s3"]["bucket"]["name"]
             model = uploads.model_for_bucket(bucket)

@@ -42,6 +42,9 @@ class InvalidUpload(DomainError):
 
 
 _UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+# A file name's last part (after "/" or "\\") must have something besides dots, spaces and
+# tabs: checked by the upload input (so the schema has it) and by safe_file_name.
+HAS_FILE_PART = RegexValidator(r"[^/\\. \t][^/\\]*\Z", "fileName has no file name part.")
 MAX_STEM_LENGTH = 100
 
 
@@ -54,9 +57,9 @@ def safe_file_name(file_name: str, content_type: str) -> str:
     tells its declared type. A name with no file part at all (``..``, ``a/``) is refused.
     """
     image_type = image_type_for(content_type)
+    if not HAS_FILE_PART.regex.search(file_name):
+        raise InvalidUpload(HAS_FILE_PART.message)
     base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
-    if not base.strip(". \t"):
-        raise InvalidUpload("fileName has no file name part.")
     ascii_base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
     cleaned = _UNSAFE_RUN.sub("-", ascii_base)
     stem, dot, suffix = cleaned.rpartition(".")
@@ -88,11 +91,6 @@ def declared_type(key: str) -> ImageType | None:
     """The type a key was issued for (keys always carry the declared type's extension)."""
     _, dot, extension = key.rpartition(".")
     return _TYPE_BY_EXTENSION.get(f".{extension.lower()}") if dot else None
-
-
-# A file name's last part (after "/" or "\\") must have something besides dots and spaces:
-# the rule safe_file_name applies, said as a pattern so that the schema has it.
-HAS_FILE_PART = RegexValidator(r"[^/\\. \t][^/\\]*\Z", "fileName has no file name part.")
 
 
 class ImageUploadInput(serializers.Serializer):

@@ -19,8 +19,9 @@ serializer a view validates with (`parameters=[ProductListQuery]`), request head
 `RequestHeaders` serializer, and a decimal that must be a JSON number carries `multipleOf`
 from its `decimal_places` (0.01 for a price) in request bodies. A request string carries
 one `pattern` combining its field's regex validators and DRF's NUL rule; a serializer with
-`required_any` (a body naming its subject by one of several optional fields) is required
-and says `anyOf` those fields.
+`required_any` (a body naming its subject by one of several optional fields, or groups of
+fields) is required and says `anyOf` those; with `forms_exclusive`, each form also says
+`not` the other forms' fields.
 
 Links (OpenAPI `links`) go from an operation's answer to the operations that read or act on
 what it made, so a client, or a stateful tester, can follow the flows: a view declares them
@@ -185,9 +186,16 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
-        names = getattr(serializer, "required_any", ())
-        if direction == "request" and names:
-            schema["anyOf"] = [{"required": [name]} for name in names]
+        forms = [
+            (form,) if isinstance(form, str) else form
+            for form in getattr(serializer, "required_any", ())
+        ]
+        if direction == "request" and forms:
+            schema["anyOf"] = [{"required": list(form)} for form in forms]
+            if getattr(serializer, "forms_exclusive", False):
+                for form, alternative in zip(forms, schema["anyOf"], strict=True):
+                    others = [name for other in forms if other != form for name in other]
+                    alternative["not"] = {"anyOf": [{"required": [name]} for name in others]}
         return schema
 
     def _get_request_for_media_type(self, serializer, direction="request"):

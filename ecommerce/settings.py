@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "categories",
     "products",
     "orders",
+    "cart",
 ]
 
 MIDDLEWARE = [

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("categories.urls")),
     path("", include("products.urls")),
     path("", include("orders.urls")),
+    path("", include("cart.urls")),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from ecommerce.models import Email
 from orders.emails import email_key
-from orders.models import EmailKind, Order, OrderTransition
+from orders.models import EmailKind, Order, OrderLine, OrderTransition
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -14,6 +14,12 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = readonly_fields = ["product", "product_name", "unit_price", "quantity", "line_total"]
+    ordering = ["id"]
 
 
 class OrderTransitionInline(ReadOnlyInline):
@@ -31,8 +37,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "user",
-        "product_name",
-        "quantity",
+        "items",
         "total",
         "status",
         "handovers",
@@ -40,17 +45,13 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["status", "created_at"]
-    search_fields = ["id", "product_name", "user__email", "user__full_name"]
+    search_fields = ["id", "lines__product_name", "user__email", "user__full_name"]
     list_select_related = ["user"]
     ordering = ["-created_at"]
     date_hierarchy = "created_at"
     fields = readonly_fields = [
         "id",
         "user",
-        "product",
-        "product_name",
-        "unit_price",
-        "quantity",
         "total",
         "status",
         "handovers",
@@ -59,7 +60,14 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
         "emails",
     ]
-    inlines = [OrderTransitionInline]
+    inlines = [OrderLineInline, OrderTransitionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("lines")
+
+    @admin.display(description="items")
+    def items(self, obj: Order) -> str:
+        return ", ".join(str(line) for line in obj.lines.all())
 
     @admin.display(description="emails")
     def emails(self, obj: Order) -> str:

@@ -12,7 +12,7 @@ from accounts.permissions import IsAuthenticated
 from ecommerce.openapi import link, links
 from orders import selectors
 from orders.lifecycle import order_cancel
-from orders.placement import order_place
+from orders.placement import Idempotency, Placement, fingerprint, order_place
 from orders.serializers import (
     IDEMPOTENCY_KEY,
     OrderCreateHeaders,
@@ -22,6 +22,7 @@ from orders.serializers import (
     OrderPageQuery,
     OrderPlacedOutput,
 )
+from products.errors import ProductNotFound, ProductUnavailable
 
 TAGS = ["orders"]
 
@@ -53,29 +54,41 @@ class OrderCreateView(APIView):
         responses={
             201: OrderPlacedOutput,
             400: OpenApiResponse(description="Invalid body or Idempotency-Key."),
-            404: OpenApiResponse(description="Unknown or unapproved product."),
+            404: OpenApiResponse(
+                description="One-product form: unknown or unapproved product (`product_not_found`)."
+            ),
             409: OpenApiResponse(
-                description="`insufficient_stock` (with `available`) or `idempotency_key_reused`."
+                description="`insufficient_stock` with `lines` (`productId`, `requested`, "
+                "`available`) naming every short product (and `available` when one is short); "
+                "`product_unavailable` (`items` form) with `productIds` not for sale; "
+                "`idempotency_key_reused`. Nothing is reserved."
             ),
         },
         tags=TAGS,
-        summary="Place an order: stock is reserved now, processing follows asynchronously",
+        summary="Place an order of one product or several, all or nothing: stock is reserved "
+        "now, processing follows asynchronously",
         extensions=links(201, **order_links("$response.body#/orderId")),
     )
     def post(self, request):
         key = OrderCreateHeaders.validated(request).get(IDEMPOTENCY_KEY)
         data = _validated(OrderCreateInput, request.data)
-        placement = order_place(
-            user=request.user,
-            product_id=data["id"],
-            quantity=data["quantity"],
-            idempotency_key=key,
-        )
-        return Response(
-            {"message": "order placed successfully", "orderId": placement.order.id},
-            status=status.HTTP_201_CREATED,
-            headers={"Idempotent-Replayed": "true"} if placement.replayed else None,
-        )
+        idempotency = Idempotency(key, fingerprint(data["request"])) if key else None
+        try:
+            placement = order_place(user=request.user, lines=data["lines"], idempotency=idempotency)
+        except ProductUnavailable:
+            if "items" in data["request"]:
+                raise
+            raise ProductNotFound() from None  # the original one-product answer
+        return placed_response(placement)
+
+
+def placed_response(placement: Placement) -> Response:
+    """201 naming the order (create-order and checkout), marked when it is a replay."""
+    return Response(
+        {"message": "order placed successfully", "orderId": placement.order.id},
+        status=status.HTTP_201_CREATED,
+        headers={"Idempotent-Replayed": "true"} if placement.replayed else None,
+    )
 
 
 class OrderListView(APIView):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from orders import emails
 from orders.errors import OrderNotCancellable, OrderNotFound
-from orders.models import IN_FLIGHT, EmailKind, Order, OrderStatus, OrderTransition
+from orders.models import IN_FLIGHT, EmailKind, Order, OrderLine, OrderStatus, OrderTransition
 from products import services as products
 
 logger = logging.getLogger(__name__)
@@ -60,9 +60,9 @@ def transition(
 
 
 def _release_stock(order_id: uuid.UUID | str) -> None:
-    row = Order.objects.filter(pk=order_id).values("product_id", "quantity").first()
-    if row and row["product_id"]:
-        products.stock_release(product_id=row["product_id"], quantity=row["quantity"])
+    """Every line's items back in stock (lines of products deleted since have nowhere to go)."""
+    lines = OrderLine.objects.filter(order_id=order_id, product__isnull=False)
+    products.stock_release(dict(lines.values_list("product_id", "quantity")))
 
 
 def order_fail(*, order_id: uuid.UUID | str, reason: str) -> bool:

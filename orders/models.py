@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import uuid
 
 from django.conf import settings
@@ -18,16 +20,20 @@ class OrderStatus(models.TextChoices):
 # The first history entry of every order: its creation (not a row of OrderTransition).
 PLACED_REASON = "placed"
 
+# An order's limits: products per order (and per basket), units of one product.
+MAX_LINES = 50
+MAX_QUANTITY = 1000
+
 # The states the worker still has to move on.
 IN_FLIGHT = [OrderStatus.PENDING, OrderStatus.PROCESSING]
 
 
 class Order(DueWork):
-    """One product line bought by one user. Status changes only through `orders.lifecycle`.
+    """What one user bought at once: its lines (one per product) and their total. Status
+    changes only through `orders.lifecycle`.
 
-    The product's name and unit price are copied at placement, so the order keeps its
-    history when the product changes or is deleted. Due work (ecommerce/duework.py) from
-    its placement until it ships, fails or is cancelled: the worker processes it.
+    Due work (ecommerce/duework.py) from its placement until it ships, fails or is
+    cancelled: the worker processes it.
     """
 
     due_task = "orders.tasks.orders_process"
@@ -38,12 +44,6 @@ class Order(DueWork):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
-    product = models.ForeignKey(
-        "products.Product", on_delete=models.SET_NULL, null=True, related_name="orders"
-    )
-    product_name = models.CharField(max_length=200)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
-    quantity = models.PositiveIntegerField()
     total = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(
         max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING
@@ -52,11 +52,6 @@ class Order(DueWork):
     updated_at = models.DateTimeField(default=timezone.now)  # set on every transition
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(quantity__gte=1), name="orders_order_quantity_gte_1"
-            ),
-        ]
         indexes = [
             # GET /orders: the caller's orders, newest first (keyset on created_at, id).
             models.Index(fields=["user", "-created_at", "-id"], name="orders_user_recent_idx"),
@@ -64,10 +59,17 @@ class Order(DueWork):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_name} ({self.status})"
+        return f"order {self.id} ({self.status})"
 
     @property
-    def history(self) -> list["OrderTransition"]:
+    def single_line(self) -> OrderLine | None:
+        """The order's line when it has exactly one (the original API's one-product fields
+        show it); None for a multi-line order."""
+        lines = list(self.lines.all())
+        return lines[0] if len(lines) == 1 else None
+
+    @property
+    def history(self) -> list[OrderTransition]:
         """Its placement (the order's creation), then every transition recorded since."""
         placed = OrderTransition(
             order=self,
@@ -77,6 +79,36 @@ class Order(DueWork):
             reason=PLACED_REASON,
         )
         return [placed, *self.transitions.all()]
+
+
+class OrderLine(models.Model):
+    """One product of an order, in the quantity bought. The product's name and unit price
+    are copied at placement, so the order keeps its history when the product changes or is
+    deleted. Lines are inserted in product id order, so `id` order is that order too."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.SET_NULL, null=True, related_name="order_lines"
+    )
+    product_name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="orders_orderline_quantity_gte_1"
+            ),
+            # One line per product: the same product asked for twice is one summed line.
+            models.UniqueConstraint(
+                fields=["order", "product"], name="orders_orderline_one_per_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
 
 
 class OrderTransition(models.Model):
@@ -104,7 +136,7 @@ class EmailKind(models.TextChoices):
 
 
 class IdempotencyRecord(models.Model):
-    """An `Idempotency-Key` a user sent with create-order, and the order it placed.
+    """An `Idempotency-Key` a user sent with create-order or checkout, and the order it placed.
 
     Inserted first in the placing transaction (so a concurrent request with the same key
     waits on the unique constraint, then replays) and committed only with its order: a
@@ -113,7 +145,7 @@ class IdempotencyRecord(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    # sha256 of the canonical JSON of the request's validated body.
+    # sha256 of what the key guards (orders.placement.fingerprint).
     fingerprint = models.CharField(max_length=64)
     # Null only inside the placing transaction, before the order row exists.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="+")

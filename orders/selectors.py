@@ -16,9 +16,9 @@ MAX_PAGE_SIZE = 100
 def orders_of_user_page(
     *, user: User, page_size: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
 ) -> Page:
-    """The user's orders, newest first, with their history (keyset on created_at, id)."""
+    """The user's orders, newest first, with their lines and history (keyset on created_at, id)."""
     return keyset_page(
-        Order.objects.filter(user=user).prefetch_related("transitions"),
+        Order.objects.filter(user=user).prefetch_related("lines", "transitions"),
         order_by="-created_at",
         parse=aware_datetime,
         page_size=page_size,
@@ -29,7 +29,7 @@ def orders_of_user_page(
 def order_for_viewer(*, order_id: uuid.UUID, user: User) -> Order:
     """One order with its history, for its owner or staff; anyone else gets OrderNotFound
     (not 403: order ids are not to be probed)."""
-    order = Order.objects.prefetch_related("transitions").filter(pk=order_id).first()
+    order = Order.objects.prefetch_related("lines", "transitions").filter(pk=order_id).first()
     if order is None or not (user.is_staff or order.user_id == user.pk):
         raise OrderNotFound()
     return order

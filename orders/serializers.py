@@ -5,15 +5,53 @@ from rest_framework import serializers
 from ecommerce.fields import StrictIntegerField, StrictUUIDField
 from ecommerce.openapi import RequestHeaders
 from orders import selectors
-from orders.models import OrderStatus
+from orders.models import MAX_LINES, MAX_QUANTITY, OrderStatus
 
-MAX_QUANTITY = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
 
-class OrderCreateInput(serializers.Serializer):
+class OrderItemInput(serializers.Serializer):
     id = StrictUUIDField(help_text="The product's id.")
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateInput(serializers.Serializer):
+    """One product (`id` and `quantity`, the original body) or several (`items`), not both."""
+
+    # Documented as the schema's anyOf, each form excluding the other's fields.
+    required_any = (("id", "quantity"), ("items",))
+    forms_exclusive = True
+
+    id = StrictUUIDField(required=False, help_text="The product's id (one-product form).")
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    items = serializers.ListField(
+        child=OrderItemInput(),
+        required=False,
+        min_length=1,
+        max_length=MAX_LINES,
+        help_text="The products and their quantities; a product given twice is one line "
+        "with the quantities summed.",
+    )
+
+    def validate(self, attrs):
+        if "items" in attrs:
+            if "id" in attrs or "quantity" in attrs:
+                raise serializers.ValidationError(
+                    {"items": ["Give either id and quantity, or items."]}
+                )
+            lines: dict = {}
+            for item in attrs["items"]:
+                lines[item["id"]] = lines.get(item["id"], 0) + item["quantity"]
+            return {"lines": lines, "request": {"items": sorted(lines.items())}}
+        missing = {name: ["This field is required."] for name in ("id", "quantity")}
+        for name in attrs:
+            missing.pop(name, None)
+        if missing:
+            raise serializers.ValidationError(missing)
+        return {
+            "lines": {attrs["id"]: attrs["quantity"]},
+            "request": {"id": attrs["id"], "quantity": attrs["quantity"]},
+        }
 
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -64,9 +102,7 @@ class OrderTransitionOutput(serializers.Serializer):
         return data
 
 
-class OrderOutput(serializers.Serializer):
-    orderId = serializers.UUIDField(source="id")  # noqa: N815
-    status = serializers.ChoiceField(choices=OrderStatus.choices)
+class OrderLineOutput(serializers.Serializer):
     productId = serializers.UUIDField(  # noqa: N815
         source="product_id", allow_null=True, help_text="null once the product is deleted"
     )
@@ -75,7 +111,38 @@ class OrderOutput(serializers.Serializer):
         source="unit_price", max_digits=10, decimal_places=2, coerce_to_string=False
     )
     quantity = serializers.IntegerField()
+    lineTotal = serializers.DecimalField(  # noqa: N815
+        source="line_total", max_digits=14, decimal_places=2, coerce_to_string=False
+    )
+
+
+SINGLE = "The original API's one-product field: its line's value when the order has one line, "
+
+
+class OrderOutput(serializers.Serializer):
+    orderId = serializers.UUIDField(source="id")  # noqa: N815
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    lines = OrderLineOutput(many=True, help_text="One per product, in product id order.")
     total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+    productId = serializers.UUIDField(  # noqa: N815
+        source="single_line.product_id",
+        allow_null=True,
+        help_text=SINGLE + "else null (also null once the product is deleted). Read `lines`.",
+    )
+    productName = serializers.CharField(  # noqa: N815
+        source="single_line.product_name", allow_null=True, help_text=SINGLE + "else null."
+    )
+    unitPrice = serializers.DecimalField(  # noqa: N815
+        source="single_line.unit_price",
+        max_digits=10,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=SINGLE + "else null.",
+    )
+    quantity = serializers.IntegerField(
+        source="single_line.quantity", allow_null=True, help_text=SINGLE + "else null."
+    )
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
     updatedAt = serializers.DateTimeField(source="updated_at")  # noqa: N815
     history = OrderTransitionOutput(many=True, help_text="From the placement on.")

@@ -1,5 +1,8 @@
 """The products' domain errors (each leaves as the API's error shape, ecommerce/errors.py)."""
 
+import uuid
+from dataclasses import dataclass
+
 from ecommerce.errors import Conflict, NotFound
 
 
@@ -10,17 +13,50 @@ class ProductNotFound(NotFound):
         super().__init__(message, **kwargs)
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """One product with fewer items in stock than asked for."""
+
+    product_id: uuid.UUID
+    requested: int
+    available: int
+
+
 class InsufficientStock(Conflict):
-    """Fewer items in stock than asked for; `available` is in the error body."""
+    """Fewer items in stock than asked for, for every product in `lines` (each with what was
+    requested and what is available); `available` too when only one product is short (the
+    original API's one-product answer)."""
 
     code = "insufficient_stock"
 
-    def __init__(self, *, available: int, requested: int):
+    def __init__(self, *, lines: list[Shortfall]):
+        extra: dict = {
+            "lines": [
+                {"productId": str(s.product_id), "requested": s.requested, "available": s.available}
+                for s in lines
+            ]
+        }
+        if len(lines) == 1:
+            extra["available"] = lines[0].available
+            message = f"Only {lines[0].available} in stock, {lines[0].requested} requested."
+        else:
+            message = f"Not enough in stock for {len(lines)} products."
+        super().__init__(message, extra=extra)
+        self.lines = lines
+
+
+class ProductUnavailable(Conflict):
+    """Products asked for that are not for sale (unknown, or not approved); `productIds`
+    names them."""
+
+    code = "product_unavailable"
+
+    def __init__(self, *, product_ids: list[uuid.UUID]):
         super().__init__(
-            f"Only {available} in stock, {requested} requested.",
-            extra={"available": available},
+            f"{len(product_ids)} of the products asked for are not for sale.",
+            extra={"productIds": [str(product_id) for product_id in product_ids]},
         )
-        self.available = available
+        self.product_ids = product_ids
 
 
 class ReviewRefused(Conflict):

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Value
@@ -123,3 +125,37 @@ def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dic
     if row["status"] == ProductStatus.APPROVED:
         return row, False
     raise ProductNotFound()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A product as a basket shows it: its current name and price, and how many can be
+    bought now (0 when it is not for sale)."""
+
+    id: uuid.UUID
+    product_name: str
+    price: Decimal
+    available: int
+
+
+def offers(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Offer]:
+    """The products of `product_ids` that exist, by id, in one query."""
+    rows = Product.objects.filter(pk__in=list(product_ids)).values_list(
+        "id", "product_name", "price", "quantity", "status"
+    )
+    return {
+        pk: Offer(pk, name, price, quantity if status == ProductStatus.APPROVED else 0)
+        for pk, name, price, quantity, status in rows
+    }
+
+
+def offer_for_sale(product_id: uuid.UUID) -> Offer:
+    """One approved product's offer; ProductNotFound when it is unknown or not for sale."""
+    row = (
+        Product.objects.filter(APPROVED, pk=product_id)
+        .values_list("id", "product_name", "price", "quantity")
+        .first()
+    )
+    if row is None:
+        raise ProductNotFound()
+    return Offer(*row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,8 +16,15 @@ from accounts.models import User
 from ecommerce import uploads
 from ecommerce.email import email_queue
 from products.cache import catalogue_changed
-from products.errors import AlreadyApproved, ImageMissing, InsufficientStock, ProductNotFound
-from products.models import Product, ProductImage, ProductStatus
+from products.errors import (
+    AlreadyApproved,
+    ImageMissing,
+    InsufficientStock,
+    ProductNotFound,
+    ProductUnavailable,
+    Shortfall,
+)
+from products.models import APPROVED, Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
 
@@ -29,24 +37,52 @@ _PRICE = Product._meta.get_field("price")
 
 @dataclass(frozen=True)
 class Reservation:
-    """What an order needs to know about the product it reserved from."""
+    """What an order line needs to know about the product it reserved from."""
 
     id: uuid.UUID
     product_name: str
     price: Decimal
-    quantity: int  # left in stock after this reservation
+    quantity: int  # taken by this reservation
 
 
-def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
-    """Take `quantity` items of an approved product out of stock.
+def stock_reserve(lines: Mapping[uuid.UUID, int]) -> list[Reservation]:
+    """Take each product's quantity out of stock, all or nothing; the reservations come in
+    product id order.
 
-    One conditional UPDATE, so concurrent reservations can never sell more than the stock;
-    it returns what the order copies. Call it inside the caller's transaction: a rollback
-    puts the stock back. Raises `ProductNotFound` (unknown or not approved) or
-    `InsufficientStock`.
+    One conditional UPDATE per product, so concurrent reservations can never sell more than
+    the stock, in product id order, so that two reservations sharing products take their row
+    locks in the same order and never deadlock. Call it inside the caller's transaction:
+    on an error the caller's rollback puts back what was taken. Raises `ProductUnavailable`
+    (unknown or not approved) or `InsufficientStock`, naming every such product.
     """
-    if quantity <= 0:
-        raise ValueError("quantity must be positive")
+    if not connection.in_atomic_block:
+        raise RuntimeError("stock_reserve needs the caller's transaction")
+    if not lines or min(lines.values()) <= 0:
+        raise ValueError("every quantity must be positive")
+    ordered = sorted(lines)
+    reserved = []
+    for product_id in ordered:
+        row = _take(product_id, lines[product_id])
+        while row is None:
+            _refuse_shortfalls({p: lines[p] for p in ordered[len(reserved) :]})
+            # Nothing is short now: stock came back since the update missed. Take it again.
+            row = _take(product_id, lines[product_id])
+        name, price = row
+        reserved.append(
+            Reservation(
+                id=product_id,
+                product_name=name,
+                price=_PRICE.to_python(price),  # SQLite's cursor gives a float
+                quantity=lines[product_id],
+            )
+        )
+    catalogue_changed()
+    return reserved
+
+
+def _take(product_id: uuid.UUID, quantity: int) -> tuple[str, Decimal] | None:
+    """The conditional UPDATE of one product's stock: (name, price), or None when the
+    product is not for sale or has fewer than `quantity` left."""
     # Raw SQL for RETURNING, which QuerySet.update() cannot say; the same on every database.
     # Only the model's own table name is formatted in; every value is a bound parameter.
     table, pk = Product._meta.db_table, Product._meta.pk
@@ -54,43 +90,48 @@ def stock_reserve(*, product_id: uuid.UUID, quantity: int) -> Reservation:
         cursor.execute(
             f"UPDATE {table} SET quantity = quantity - %s "  # nosec B608
             "WHERE id = %s AND status = %s AND quantity >= %s "
-            "RETURNING product_name, price, quantity",
+            "RETURNING product_name, price",
             [quantity, pk.get_db_prep_value(product_id, connection), APPROVED_STATUS, quantity],
         )
-        row = cursor.fetchone()
-    if row is None:
-        available = (
-            Product.objects.filter(pk=product_id, status=APPROVED_STATUS)
-            .values_list("quantity", flat=True)
-            .first()
-        )
-        if available is None:
-            raise ProductNotFound()
-        raise InsufficientStock(available=available, requested=quantity)
-    name, price, left = row
-    catalogue_changed()
-    return Reservation(
-        id=uuid.UUID(str(product_id)),
-        product_name=name,
-        price=_PRICE.to_python(price),  # SQLite's cursor gives a float
-        quantity=left,
+        return cursor.fetchone()
+
+
+def _refuse_shortfalls(rest: Mapping[uuid.UUID, int]) -> None:
+    """Raise naming every product of `rest` (the one that could not be taken and those not
+    tried yet) that is not for sale or short, if any is."""
+    available = dict(
+        Product.objects.filter(APPROVED, pk__in=list(rest)).values_list("id", "quantity")
     )
+    unavailable = [p for p in rest if p not in available]
+    if unavailable:
+        raise ProductUnavailable(product_ids=unavailable)
+    short = [
+        Shortfall(product_id=p, requested=q, available=available[p])
+        for p, q in rest.items()
+        if available[p] < q
+    ]
+    if short:
+        raise InsufficientStock(lines=short)
 
 
-def stock_release(*, product_id: uuid.UUID, quantity: int) -> None:
-    """Put `quantity` items back in stock (a cancelled or failed order), whatever the status.
+def stock_release(lines: Mapping[uuid.UUID, int]) -> None:
+    """Put each product's quantity back in stock (a cancelled or failed order), whatever
+    its status, in product id order as `stock_reserve` takes it.
 
     A product deleted since is not an error: there is nothing to put the items back into.
     """
-    if quantity <= 0:
-        raise ValueError("quantity must be positive")
-    released = Product.objects.filter(pk=product_id).update(quantity=F("quantity") + quantity)
-    catalogue_changed()
-    if not released:
-        logger.warning(
-            "stock release for a missing product",
-            extra={"product_id": str(product_id), "quantity": quantity},
+    if lines and min(lines.values()) <= 0:
+        raise ValueError("every quantity must be positive")
+    for product_id in sorted(lines):
+        released = Product.objects.filter(pk=product_id).update(
+            quantity=F("quantity") + lines[product_id]
         )
+        if not released:
+            logger.warning(
+                "stock release for a missing product",
+                extra={"product_id": str(product_id), "quantity": lines[product_id]},
+            )
+    catalogue_changed()
 
 
 # --- submission and the image ------------------------------------------------------------------

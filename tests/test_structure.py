@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["accounts", "banners", "categories", "ecommerce", "orders", "products"]
+PACKAGES = ["accounts", "banners", "cart", "categories", "ecommerce", "orders", "products"]
 MAX_LINES = 400
 
 

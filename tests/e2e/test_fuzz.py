@@ -91,7 +91,7 @@ def seed(user, staff) -> dict[str, list]:
     on_sale = land_image(submitted(user.user, quantity=1_000_000))
     product_approve(product_id=on_sale.pk, by=staff.user)
     pending = submitted(user.user)
-    order = order_place(user=user.user, product_id=on_sale.pk, quantity=1).order
+    order = order_place(user=user.user, lines={on_sale.pk: 1}).order
     banner, _ = banner_upload_start(file_name="sale.png", content_type="image/png")
     land(Banner, banner)
     category, _ = category_upload_start(name="Fuzz", file_name="c.png", content_type="image/png")

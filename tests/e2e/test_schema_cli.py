@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cart.services import cart_line_set
 from orders.placement import order_place
 from products.services import product_approve
 from tests.conftest import LOG_DIR, ROOT
@@ -27,14 +28,16 @@ SEED = os.environ.get("SCHEMA_CLI_SEED", "7")
 
 
 def a_running_shop(make_user, buyer) -> None:
-    """An approved product with stock, and an order of the caller's (when signed in), as a
-    running shop has: the links lead from the catalogue to placing an order, and from the
-    orders to an order and its cancelling."""
+    """An approved product with stock, and an order of the caller's and a basket holding
+    the product (when signed in), as a running shop has: the links lead from the catalogue
+    to placing an order, from the basket to its lines and its checkout, and from the orders
+    to an order and its cancelling."""
     seller, staff = make_user(), make_user(staff=True)
     product = land_image(submitted(seller.user, quantity=1_000_000))
     product_approve(product_id=product.pk, by=staff.user)
     if buyer is not None:
-        order_place(user=buyer.user, product_id=product.pk, quantity=1)
+        order_place(user=buyer.user, lines={product.pk: 1})
+        cart_line_set(user=buyer.user, product_id=product.pk, quantity=1)
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "user", "staff"])

@@ -14,7 +14,7 @@ from ecommerce import aws
 from ecommerce.models import Email
 from orders.emails import email_key
 from orders.lifecycle import transition
-from orders.models import EmailKind, Order, OrderStatus
+from orders.models import EmailKind, Order, OrderLine, OrderStatus
 from products.models import Product
 from tests.products.factories import product_make
 
@@ -40,22 +40,27 @@ def stock(product: Product) -> int:
 
 
 def order_insert(*, user: User, product: Product, quantity: int = 1, **fields) -> Order:
-    """An order row written directly, as if placed (due for processing unless `due_at` says
+    """An order of one line written directly, as if placed (due for processing unless `due_at` says
     otherwise). The stock is not touched: callers take it with products.services when it
     matters."""
     now = timezone.now()
     values = {
         "user": user,
-        "product": product,
-        "product_name": product.product_name,
-        "unit_price": product.price,
-        "quantity": quantity,
         "total": product.price * quantity,
         "created_at": now,
         "updated_at": now,
     }
     values.update(fields)
-    return Order.objects.create(**values)
+    order = Order.objects.create(**values)
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        product_name=product.product_name,
+        unit_price=product.price,
+        quantity=quantity,
+        line_total=product.price * quantity,
+    )
+    return order
 
 
 def history(order: Order) -> list[tuple[str, str]]:

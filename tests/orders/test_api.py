@@ -35,7 +35,7 @@ def test_create_order_places_it_and_answers_like_the_old_api(user_api, product):
     order = Order.objects.get()
     assert body == {"message": "order placed successfully", "orderId": str(order.pk)}
     assert order.user == user_api.signed_in.user
-    assert (order.status, order.quantity) == ("pending", 30)
+    assert (order.status, order.lines.get().quantity) == ("pending", 30)
     assert stock(product) == 10
     assert "Idempotent-Replayed" not in response.headers
 
@@ -103,6 +103,7 @@ def test_not_enough_stock_is_409_with_what_is_available(user_api, product):
         "error": "Only 40 in stock, 41 requested.",
         "code": "insufficient_stock",
         "available": 40,
+        "lines": [{"productId": str(product.id), "requested": 41, "available": 40}],
     }
     assert stock(product) == 40
 
@@ -173,6 +174,7 @@ def test_orders_lists_only_mine_newest_first_with_history(user_api, make_user, p
     assert set(first) == {
         "orderId",
         "status",
+        "lines",
         "productId",
         "productName",
         "unitPrice",
@@ -188,6 +190,15 @@ def test_orders_lists_only_mine_newest_first_with_history(user_api, make_user, p
         "Gucci bag",
     )
     assert (first["unitPrice"], first["quantity"], first["total"]) == (12.5, 3, 37.5)
+    assert first["lines"] == [
+        {
+            "productId": str(product.id),
+            "productName": "Gucci bag",
+            "unitPrice": 12.5,
+            "quantity": 3,
+            "lineTotal": 37.5,
+        }
+    ]
     [placed] = first["history"]
     assert (placed["from"], placed["to"], placed["reason"]) == (None, "pending", "placed")
     assert placed["at"]
@@ -229,7 +240,7 @@ def test_empty_paging_parameters_read_as_not_given(user_api, product):
 
 
 def test_my_order_shows_its_full_history(user_api, product):
-    order = order_place(user=user_api.signed_in.user, product_id=product.id, quantity=1).order
+    order = order_place(user=user_api.signed_in.user, lines={product.id: 1}).order
     mark_processing(order)
     order_cancel(user=user_api.signed_in.user, order_id=order.pk)
 
@@ -304,18 +315,25 @@ def test_cancel_someone_elses_order_is_404_even_for_staff(make_user, staff_api, 
 # --- admin ---------------------------------------------------------------------------------
 
 
-def test_the_admin_lists_orders_by_status_with_their_history_inline(admin_client, buyer, product):
-    pending = order_place(user=buyer, product_id=product.id, quantity=2).order
-    cancelled = order_place(user=buyer, product_id=product.id, quantity=1).order
+def test_the_admin_lists_orders_by_status_with_their_lines_and_history_inline(
+    admin_client, buyer, product
+):
+    scarf = product_make(quantity=5, product_name="Silk scarf")
+    pending = order_place(user=buyer, lines={product.id: 2, scarf.id: 1}).order
+    cancelled = order_place(user=buyer, lines={product.id: 1}).order
     order_cancel(user=buyer, order_id=cancelled.pk)
 
     listing = admin_client.get("/admin/orders/order/", {"status__exact": "pending"})
     assert listing.status_code == 200
     assert str(pending.pk) in listing.content.decode()
     assert str(cancelled.pk) not in listing.content.decode()
-    assert admin_client.get("/admin/orders/order/", {"q": str(pending.pk)}).status_code == 200
+    assert "2 × Gucci bag" in listing.content.decode()
+    assert "1 × Silk scarf" in listing.content.decode()
+    found = admin_client.get("/admin/orders/order/", {"q": "silk scarf"}).content.decode()
+    assert str(pending.pk) in found and str(cancelled.pk) not in found
 
     page = admin_client.get(f"/admin/orders/order/{cancelled.pk}/change/").content.decode()
     assert "cancelled by the customer" in page
     assert "History" in page
+    assert "Order lines" in page and "Gucci bag" in page
     assert admin_client.get("/admin/orders/order/add/").status_code == 403

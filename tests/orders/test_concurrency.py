@@ -39,10 +39,10 @@ def test_a_hundred_concurrent_buyers_of_fifty_items_get_exactly_fifty(
         start.wait()
         with connections:
             try:
-                order_place(user=buyer, product_id=product.id, quantity=1)
+                order_place(user=buyer, lines={product.id: 1})
                 outcomes.append("placed")
             except InsufficientStock as refused:
-                outcomes.append(f"refused, {refused.available} left")
+                outcomes.append(f"refused, {refused.lines[0].available} left")
             finally:
                 connection.close()
 
@@ -54,7 +54,7 @@ def test_a_hundred_concurrent_buyers_of_fifty_items_get_exactly_fifty(
 
     assert Counter(outcomes) == {"placed": STOCK, "refused, 0 left": BUYERS - STOCK}
     assert stock(product) == 0
-    assert Order.objects.filter(product=product).count() == STOCK
+    assert Order.objects.filter(lines__product=product).count() == STOCK
     placed_per_buyer = Counter(Order.objects.values_list("user_id", flat=True))
     assert set(placed_per_buyer.values()) == {1}
     # Each placed order goes on to ship (and the test ends once the processes are done).

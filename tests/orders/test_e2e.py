@@ -164,7 +164,8 @@ def test_an_order_whose_lease_ran_out_is_handed_over_again_and_ships(
 ):
     buyer = buyer_make()
     product = product_make(quantity=5)
-    stock_reserve(product_id=product.id, quantity=2)
+    with transaction.atomic():
+        stock_reserve({product.id: 2})
     # Handed over once, and nothing came of it (a lost message, a dead worker): its lease
     # has run out.
     order = order_insert(
@@ -187,7 +188,8 @@ def test_an_order_out_of_attempts_fails_releases_its_stock_and_emails_once(
 ):
     buyer = buyer_make()
     product = product_make(quantity=5)
-    stock_reserve(product_id=product.id, quantity=4)
+    with transaction.atomic():
+        stock_reserve({product.id: 4})
     order = order_insert(
         user=buyer,
         product=product,
@@ -268,7 +270,8 @@ def test_a_worker_killed_mid_task_and_restarted_still_ships_the_order_once(
         pytest.skip("needs row locks: on SQLite the test's open write blocks every write")
     buyer = buyer_make()
     product = product_make(quantity=10, product_name="Silk scarf")
-    stock_reserve(product_id=product.id, quantity=2)
+    with transaction.atomic():
+        stock_reserve({product.id: 2})
     # Committed, and not due: this test hands it to the worker itself, below.
     order = order_insert(user=buyer, product=product, quantity=2, due_at=None)
     # The session worker is the only consumer: idle, it takes this order's task at once.

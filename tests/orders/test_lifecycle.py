@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def place(buyer, product, quantity=1) -> Order:
-    return order_place(user=buyer, product_id=product.id, quantity=quantity).order
+    return order_place(user=buyer, lines={product.id: quantity}).order
 
 
 def test_fail_releases_stock_once_and_queues_the_customers_email_once(buyer, product):
@@ -86,7 +86,7 @@ def test_orders_whose_lease_ran_out_are_handed_over_again_and_finished_ones_neve
 ):
     sent: list = []
     monkeypatch.setattr(duework.app, "send_task", lambda name, args: sent.extend(args[0]))
-    stock_reserve(product_id=product.id, quantity=3)  # what the orders below hold
+    stock_reserve({product.id: 3})  # what the orders below hold
     stuck_pending = order_insert(user=buyer, product=product, quantity=1, handovers=1)
     stuck_processing = order_insert(
         user=buyer, product=product, quantity=2, status="processing", handovers=1

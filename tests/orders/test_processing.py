@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def place(buyer, product, quantity=1) -> Order:
-    return order_place(user=buyer, product_id=product.id, quantity=quantity).order
+    return order_place(user=buyer, lines={product.id: quantity}).order
 
 
 def processing_order(buyer, product, quantity=1) -> Order:

@@ -7,7 +7,7 @@ These tests commit for real (transactional_db): the version is bumped after comm
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -36,6 +36,12 @@ def listing(api, **params) -> tuple[dict, int]:
     return response.json(), len(captured.captured_queries)
 
 
+def reserve(product, quantity: int) -> None:
+    """An order's reservation (in its own transaction, as placement's)."""
+    with transaction.atomic():
+        services.stock_reserve({product.id: quantity})
+
+
 def quantities(body: dict) -> dict[str, int]:
     return {p["id"]: p["quantity"] for p in body["products"]}
 
@@ -56,9 +62,9 @@ def test_a_warm_page_costs_one_version_read_and_is_the_same_page(api):
 def test_stock_changes_are_visible_on_the_next_request(api):
     product = product_make(quantity=5)
     assert quantities(listing(api)[0]) == {str(product.id): 5}
-    services.stock_reserve(product_id=product.id, quantity=2)
+    reserve(product, 2)
     assert quantities(listing(api)[0]) == {str(product.id): 3}
-    services.stock_release(product_id=product.id, quantity=1)
+    services.stock_release({product.id: 1})
     assert quantities(listing(api)[0]) == {str(product.id): 4}
 
 
@@ -71,7 +77,7 @@ def test_a_newer_version_replaces_the_page_instead_of_piling_up_beside_it(api):
         for params in ({"pageSize": 10}, {"category": "Clothes"}):
             listing(api, **params)
         assert quantities(listing(api, pageSize=10)[0]) == {str(product.id): left}
-        services.stock_reserve(product_id=product.id, quantity=1)
+        reserve(product, 1)
 
     assert len(cache.pages) == 2  # one page per query, the latest version
 
@@ -82,7 +88,7 @@ def test_a_change_committed_by_another_connection_is_visible_on_the_next_request
 
     def buy() -> None:  # another thread: its own database connection, like another process
         try:
-            services.stock_reserve(product_id=product.id, quantity=5)
+            reserve(product, 5)
         finally:
             connections.close_all()
 
@@ -106,12 +112,10 @@ def test_approval_and_deletion_are_visible_on_the_next_request(api, make_user):
 
 
 def test_a_rolled_back_change_leaves_the_version_alone():
-    from django.db import transaction
-
     product = product_make(quantity=5)
     before = catalogue_version()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.stock_reserve(product_id=product.id, quantity=1)
+        services.stock_reserve({product.id: 1})
         raise RuntimeError("the order failed")
     assert catalogue_version() == before
     assert Product.objects.get(pk=product.id).quantity == 5
@@ -170,5 +174,5 @@ def test_the_version_read_follows_the_connection_when_it_is_replaced(api):
     product = product_make(quantity=5)
     assert quantities(listing(api)[0]) == {str(product.id): 5}
     connection.close()
-    services.stock_reserve(product_id=product.id, quantity=1)
+    reserve(product, 1)
     assert quantities(listing(api)[0]) == {str(product.id): 4}

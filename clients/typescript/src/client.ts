@@ -89,6 +89,32 @@ export async function placeOrder(
   return data;
 }
 
+export async function checkOut(
+  api: Shop,
+  token: string,
+  products: Product[],
+): Promise<Order> {
+  const auth = { Authorization: `Bearer ${token}` };
+  for (const product of products) {
+    const put = await api.PUT("/cart/lines/{product_id}", {
+      headers: auth,
+      params: { path: { product_id: product.id } },
+      body: { quantity: 1 },
+    });
+    if (put.error) failed(put.error);
+  }
+  const placed = await api.POST("/cart/checkout", {
+    headers: { ...auth, "Idempotency-Key": crypto.randomUUID() },
+  });
+  if (placed.error) failed(placed.error);
+  const { data, error } = await api.GET("/orders/{order_id}", {
+    headers: auth,
+    params: { path: { order_id: placed.data.orderId } },
+  });
+  if (error) failed(error);
+  return data;
+}
+
 export async function main(baseUrl: string, email: string, password: string): Promise<void> {
   const api = shop(baseUrl);
   const token = await signIn(api, email, password);
@@ -99,5 +125,7 @@ export async function main(baseUrl: string, email: string, password: string): Pr
   if (cheapest) {
     const order: Order = await placeOrder(api, token, cheapest, 1);
     console.log(`order ${order.orderId}: ${order.status}, ${order.total} for ${order.productName}`);
+    const basket: Order = await checkOut(api, token, [cheapest]);
+    for (const line of basket.lines) console.log(`${line.quantity} × ${line.productName}`);
   }
 }

@@ -1,6 +1,7 @@
 """Reliability scenarios against the production-shaped stack, each one command:
 
     python -m benchmarks.reliability oversell [--quick]
+    python -m benchmarks.reliability baskets [--quick]
     python -m benchmarks.reliability faults [--quick]
     python -m benchmarks.reliability outage [--quick]
     python -m benchmarks.reliability soak [--quick | --minutes N]
@@ -14,6 +15,7 @@ exit code is 1 when a check failed. Logs: var/reliability-logs/.
 
 Scenarios (the checks are in each function's docstring):
 - oversell: 200 concurrent buyers, 50 in stock.
+- baskets: 200 concurrent checkouts of 3-product baskets, 5 products with stock for a few.
 - faults: SIGKILL the worker (its whole process group) and the events consumer at random
   moments during a burst of 100 orders, restart them.
 - outage: stop the AWS emulator mid-burst, keep placing, restart it on the same port.
@@ -435,7 +437,8 @@ def oversell(args) -> dict:
         figures["latency"] = percentiles([a["ms"] for a in answers])
         order_ids = [str(a["body"]["orderId"]) for a in answers if a["status"] == 201]
         figures["orders_in_db"] = stack.query(
-            "SELECT count(*) FROM orders_order WHERE product_id = %s", (product,)
+            "SELECT count(DISTINCT order_id) FROM orders_orderline WHERE product_id = %s",
+            (product,),
         )[0][0]
         figures["stock_after_placement"] = stock_of(stack, product)
         figures["to_shipping"] = wait_for_shipping(stack, order_ids, 180)
@@ -455,6 +458,247 @@ def oversell(args) -> dict:
         "one_confirmation_and_one_shipping_email_each": emails["orders_with_confirmation"] == stock
         and emails["orders_with_shipping"] == stock
         and emails["total"] == 2 * stock
+        and emails["duplicates"] == 0,
+    }
+    return {"figures": figures, "checks": checks}
+
+
+# --- baskets -------------------------------------------------------------------------------
+
+BASKET_PRODUCTS = 5  # products on sale
+BASKET_LINES = 3  # distinct products in each buyer's basket, 1 to 3 units each
+
+
+def log_offsets() -> dict[str, int]:
+    """The size of every process log now: what a scenario's run appends comes after."""
+    return {path.name: path.stat().st_size for path in LOGS.glob("*.log")}
+
+
+def log_lines_mentioning(word: str, offsets: dict[str, int]) -> list[str]:
+    """Lines of the process logs written since `offsets` that mention `word` (any case),
+    each prefixed with its log's name."""
+    found = []
+    for path in sorted(LOGS.glob("*.log")):
+        with open(path, "rb") as log:
+            log.seek(offsets.get(path.name, 0))
+            for line in log.read().decode(errors="replace").splitlines():
+                if word.lower() in line.lower():
+                    found.append(f"{path.name}: {line.strip()[:300]}")
+    return found
+
+
+def deadlocks(stack: ReliabilityStack) -> int:
+    """PostgreSQL's deadlock count for the stack's database. A backend reports its count
+    when idle, within a second or so (up to 10 s when the statistics are busy), and when it
+    exits: read it again once the stack's processes are stopped."""
+    with stack.db() as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return conn.execute(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
+
+
+def basket_lines(answer: dict) -> dict[str, int]:
+    """{productId: quantity} of a GET /cart answer."""
+    return {line["productId"]: line["quantity"] for line in (answer["body"] or {}).get("lines", [])}
+
+
+def baskets(args) -> dict:
+    """200 buyers (each its own Cognito user) fill a basket with 3 of 5 products (distinct,
+    1-3 units each, drawn with --seed) while nothing is reserved, then all check out at once;
+    each product has 60 in stock, about a quarter of what the baskets ask for, so most
+    checkouts are refused. Checks: no 5xx and no transport error on any request; every
+    basket filled; every checkout 201 or 409 insufficient_stock, some of each; every refusal
+    names short lines of the buyer's basket, and a product of it is still short at the end;
+    no deadlock (pg_stat_database.deadlocks did not grow, no "deadlock" in the process
+    logs); every order placed holds exactly its buyer's basket and emptied it; every
+    refused buyer has no order and still the full basket; per product, the initial stock =
+    stock left + the units in placed orders; every order reaches shipping with one shipping
+    transition (so one Step Functions execution), one confirmation and one shipping email."""
+    buyers, stock = (100, 30) if args.quick else (200, 60)
+    rng = random.Random(args.seed)
+    figures: dict = {
+        "buyers": buyers,
+        "products": BASKET_PRODUCTS,
+        "stock_each": stock,
+        "lines_per_basket": BASKET_LINES,
+        "seed": args.seed,
+    }
+    offsets = log_offsets()
+    with ReliabilityStack() as stack:
+        products = stack.seed(BASKET_PRODUCTS, stock)
+        users = stack.make_users(buyers)
+        base = stack.base_url
+        wanted = [
+            {p: rng.randint(1, 3) for p in rng.sample(products, BASKET_LINES)}
+            for _ in range(buyers)
+        ]
+        figures["units_asked_by_product"] = {
+            p: sum(basket.get(p, 0) for basket in wanted) for p in products
+        }
+
+        # The baskets, untimed. A PUT's stock check is advisory and nothing is reserved
+        # yet, so none is refused; a refused line would simply be left out of the basket.
+        def fill(i: int) -> list[tuple[str, dict]]:
+            return [
+                (
+                    product,
+                    call(
+                        "PUT",
+                        f"{base}/cart/lines/{product}",
+                        json={"quantity": quantity},
+                        headers=bearer(users[i]),
+                    ),
+                )
+                for product, quantity in wanted[i].items()
+            ]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            fills = list(pool.map(fill, range(buyers)))
+        fill_answers = [answer for lines in fills for _, answer in lines]
+        basket = [
+            {product: wanted[i][product] for product, a in fills[i] if a["status"] == 200}
+            for i in range(buyers)
+        ]
+        figures["fill_answers"] = dict(
+            Counter(f"{a['status']} {a['code'] or ''}".strip() for a in fill_answers)
+        )
+
+        deadlocks_before = deadlocks(stack)
+        barrier = threading.Barrier(buyers)
+        answers: list[dict] = [{}] * buyers
+
+        def checkout(i: int) -> None:
+            barrier.wait()
+            answers[i] = call("POST", f"{base}/cart/checkout", headers=bearer(users[i]))
+
+        threads = [threading.Thread(target=checkout, args=(i,)) for i in range(buyers)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        figures["checkout_seconds"] = round(time.monotonic() - started, 2)
+        outcomes = Counter(f"{a['status']} {a['code'] or ''}".strip() for a in answers)
+        figures["answers"] = dict(sorted(outcomes.items()))
+        figures["latency"] = percentiles([a["ms"] for a in answers])
+        figures["latency_by_answer"] = {
+            outcome: percentiles(
+                [a["ms"] for a in answers if f"{a['status']} {a['code'] or ''}".strip() == outcome]
+            )
+            for outcome in sorted(outcomes)
+        }
+        placed = {i: str(a["body"]["orderId"]) for i, a in enumerate(answers) if a["status"] == 201}
+        refused = [
+            i
+            for i, a in enumerate(answers)
+            if a["status"] == 409 and a["code"] == "insufficient_stock"
+        ]
+        figures["placed"], figures["refused"] = len(placed), len(refused)
+        # Every refusal names only short lines of the buyer's basket, as they were asked.
+        refusals_name_short_lines = all(
+            answers[i]["body"].get("lines")
+            and all(
+                basket[i].get(line["productId"]) == line["requested"]
+                and line["available"] < line["requested"]
+                for line in answers[i]["body"]["lines"]
+            )
+            for i in refused
+        )
+
+        # The baskets as the buyers see them now.
+        def read_cart(i: int) -> dict:
+            return call("GET", f"{base}/cart", headers=bearer(users[i]))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            carts = list(pool.map(read_cart, range(buyers)))
+        figures["cart_read_answers"] = dict(Counter(str(a["status"]) for a in carts))
+
+        time.sleep(1.5)  # the backends report their statistics when idle
+        figures["deadlocks"] = {"before": deadlocks_before, "after_checkout": deadlocks(stack)}
+
+        rows = stack.query(
+            "SELECT o.id::text, u.email, l.product_id::text, l.quantity FROM orders_order o"
+            " JOIN accounts_user u ON u.id = o.user_id"
+            " LEFT JOIN orders_orderline l ON l.order_id = o.id"
+        )
+        db_orders: dict[str, dict] = {}
+        for order_id, email, product, quantity in rows:
+            order = db_orders.setdefault(order_id, {"email": email, "lines": {}})
+            if product is not None:
+                order["lines"][product] = quantity
+        emails_with_orders = Counter(order["email"] for order in db_orders.values())
+        figures["orders_in_db"] = len(db_orders)
+        figures["lines_per_order"] = dict(
+            Counter(len(order["lines"]) for order in db_orders.values())
+        )
+        order_ids = list(placed.values())
+        complete = set(db_orders) == set(order_ids) and all(
+            db_orders[order_id]["email"] == users[i]["email"]
+            and db_orders[order_id]["lines"] == basket[i]
+            and len(basket[i]) == BASKET_LINES
+            for i, order_id in placed.items()
+        )
+        emptied = all(carts[i]["status"] == 200 and not basket_lines(carts[i]) for i in placed)
+        refused_whole = all(
+            emails_with_orders[users[i]["email"]] == 0
+            and carts[i]["status"] == 200
+            and basket_lines(carts[i]) == basket[i]
+            for i in refused
+        )
+
+        figures["to_shipping"] = wait_for_shipping(stack, order_ids, 180)
+        figures["queues_idle_after_s"] = wait_queues_idle(stack, 60)
+        figures["emails"] = email_census(stack, order_ids)
+        figures["shipping_transitions_per_order"] = dict(shipping_transitions(stack, order_ids))
+        figures["placed_to_shipping"] = placed_to_shipping(stack, order_ids)
+        left = {p: stock_of(stack, p) for p in products}
+
+    # Every backend has exited (and reported its statistics) with the stack's processes.
+    time.sleep(1)
+    figures["deadlocks"]["after_stack_stopped"] = deadlocks(stack)
+    mentions = log_lines_mentioning("deadlock", offsets)
+    figures["log_lines_mentioning_deadlock"] = mentions[:20]
+    figures["log_tracebacks"] = len(log_lines_mentioning("Traceback", offsets))
+    stock_accounting = {
+        p: {
+            "initial": stock,
+            "left": left[p],
+            "in_placed_orders": sum(o["lines"].get(p, 0) for o in db_orders.values()),
+            "asked": figures["units_asked_by_product"][p],
+        }
+        for p in products
+    }
+    figures["stock_by_product"] = stock_accounting
+    # Stock only goes down here (nothing fails or is cancelled): a refused basket still has
+    # a product it cannot get at the end.
+    refusals_justified = all(any(left[p] < q for p, q in basket[i].items()) for i in refused)
+    all_answers = fill_answers + answers + carts
+    emails = figures["emails"]
+    count = len(placed)
+    shipping, once = ({"shipping": count}, {1: count}) if count else ({}, {})
+    seen = figures["deadlocks"]
+    checks = {
+        "no_5xx_nor_transport_error": all(0 < a["status"] < 500 for a in all_answers),
+        "every_basket_filled": all(a["status"] == 200 for a in fill_answers),
+        "every_checkout_201_or_409_insufficient_stock": set(outcomes)
+        <= {"201", "409 insufficient_stock"},
+        "some_placed_some_refused": 0 < count < buyers and len(refused) > 0,
+        "refusals_name_short_lines": bool(refusals_name_short_lines),
+        "refusals_justified": refusals_justified,
+        "no_deadlock": seen["after_checkout"] == seen["after_stack_stopped"] == seen["before"]
+        and not mentions,
+        "orders_complete": complete,
+        "placed_baskets_emptied": emptied,
+        "refused_whole": refused_whole,
+        "stock_accounted": all(
+            s["initial"] == s["left"] + s["in_placed_orders"] for s in stock_accounting.values()
+        ),
+        "all_shipping": figures["to_shipping"]["statuses"] == shipping,
+        "one_shipping_transition_each": figures["shipping_transitions_per_order"] == once,
+        "one_confirmation_and_one_shipping_email_each": emails["orders_with_confirmation"] == count
+        and emails["orders_with_shipping"] == count
+        and emails["total"] == 2 * count
         and emails["duplicates"] == 0,
     }
     return {"figures": figures, "checks": checks}
@@ -664,7 +908,8 @@ def outage(args) -> dict:
         figures["accepted"] = len(accepted)
         figures["to_terminal"] = wait_for_shipping(stack, accepted, 240)
         rows = stack.query(
-            "SELECT id, status, quantity, handovers FROM orders_order WHERE product_id = %s",
+            "SELECT o.id, o.status, l.quantity, o.handovers FROM orders_order o"
+            " JOIN orders_orderline l ON l.order_id = o.id WHERE l.product_id = %s",
             (product,),
         )
         live = sum(q for _, s, q, _ in rows if s not in ("failed", "cancelled"))
@@ -679,8 +924,9 @@ def outage(args) -> dict:
             Counter(
                 r
                 for (r,) in stack.query(
-                    "SELECT t.reason FROM orders_ordertransition t JOIN orders_order o"
-                    " ON o.id = t.order_id WHERE o.product_id = %s AND t.to_status = 'failed'",
+                    "SELECT t.reason FROM orders_ordertransition t JOIN orders_orderline l"
+                    " ON l.order_id = t.order_id WHERE l.product_id = %s"
+                    " AND t.to_status = 'failed'",
                     (product,),
                 )
             )
@@ -964,7 +1210,13 @@ def make_users_here(count: int) -> None:
 
 # --- main ----------------------------------------------------------------------------------
 
-SCENARIOS = {"oversell": oversell, "faults": faults, "outage": outage, "soak": soak}
+SCENARIOS = {
+    "oversell": oversell,
+    "baskets": baskets,
+    "faults": faults,
+    "outage": outage,
+    "soak": soak,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -976,7 +1228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--quick", action="store_true", help="smaller and shorter")
     parser.add_argument("--minutes", type=int, default=10, help="soak: how long")
-    parser.add_argument("--seed", type=int, default=7, help="random choices (faults, soak)")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="random choices (baskets, faults, soak)"
+    )
     parser.add_argument(
         "--env",
         action="append",

@@ -1,9 +1,10 @@
 """All benchmarks, one command: `make bench` (or `python -m benchmarks.run`).
 
 Runs the app as production does (gunicorn with 2 sync workers, PostgreSQL, the Celery worker,
-the events consumer, the AWS emulator), drives it with wrk from a second process on loopback,
-and reports every figure as a ratio to a baseline measured in the same run, because the
-machine is noisy. Writes benchmarks/results/latest.json and latest.md.
+the events consumer, the AWS emulator), drives it with wrk from a second process on loopback
+(or, for the basket's checkout, which wrk cannot drive, one Python client), and reports every
+figure as a ratio to a baseline measured in the same run, because the machine is noisy.
+Writes benchmarks/results/latest.json and latest.md.
 """
 
 from __future__ import annotations
@@ -217,8 +218,11 @@ def placement(stack: Stack, token: str, product_id: str, seconds: int) -> dict:
     reached SQS (drained and counted as it arrives)."""
     body = json.dumps({"id": product_id, "quantity": 1})
 
-    def orders() -> set[str]:  # placed through the API (the bare endpoint's are named "bench")
-        rows = stack.query("SELECT id::text FROM orders_order WHERE product_name <> %s", ["bench"])
+    def orders() -> set[str]:  # placed through the API (the bare endpoint's lines are "bench")
+        rows = stack.query(
+            "SELECT DISTINCT order_id::text FROM orders_orderline WHERE product_name <> %s",
+            ["bench"],
+        )
         return {order_id for (order_id,) in rows}
 
     before = orders()
@@ -236,6 +240,67 @@ def placement(stack: Stack, token: str, product_id: str, seconds: int) -> dict:
         placed["tasks_reached_sqs"] = len(set(arrived))
         placed["tasks_delivered_twice"] = len(arrived) - len(set(arrived))
     return placed
+
+
+def one_by_one(
+    count: int,
+    send: Callable[[requests.Session], requests.Response],
+    prepare: Callable[[requests.Session], None] | None = None,
+) -> dict:
+    """`count` requests one after the other from one client (a requests.Session; gunicorn's
+    sync workers close every connection, so each request connects anew, on both sides of a
+    ratio alike), each timed alone; `prepare` runs untimed before each. For what wrk cannot
+    drive: a request that needs others before it. Returns latency figures, and the rate
+    one client gets."""
+    session = requests.Session()
+    times: list[float] = []
+    statuses: dict[str, int] = {}
+    for _ in range(count):
+        if prepare is not None:
+            prepare(session)
+        started = time.perf_counter()
+        response = send(session)
+        times.append((time.perf_counter() - started) * 1000)
+        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+    session.close()
+    times.sort()
+    mean = statistics.fmean(times)
+    return {
+        "rps": round(1000 / mean, 1),  # one client, one request at a time
+        "mean_ms": round(mean, 2),
+        "p50_ms": round(statistics.median(times), 2),
+        "p99_ms": round(times[min(count - 1, int(count * 0.99))], 2),
+        "requests": count,
+        "errors": count - statuses.get("201", 0),
+        "statuses": statuses,
+    }
+
+
+def checkout(stack: Stack, token: str, products: list[str], count: int) -> dict:
+    """POST /cart/checkout of a basket of one unit of each of `products`, timed; the
+    basket is filled again before each (three PUT /cart/lines, untimed)."""
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def fill(session: requests.Session) -> None:
+        for product in products:
+            session.put(
+                f"{stack.base_url}/cart/lines/{product}",
+                json={"quantity": 1},
+                headers=headers,
+                timeout=30,
+            ).raise_for_status()
+
+    def check_out(session: requests.Session) -> requests.Response:
+        return session.post(f"{stack.base_url}/cart/checkout", headers=headers, timeout=30)
+
+    return one_by_one(count, check_out, prepare=fill)
+
+
+def bare_checkout(stack: Stack, user_id: int, products: list[str], count: int) -> dict:
+    """The checkout's baseline (benchmarks/urls.py: its stock updates and inserts only),
+    timed the same way."""
+    url = f"{stack.base_url}/bench/checkout?products={','.join(products)}&user={user_id}"
+    return one_by_one(count, lambda session: session.post(url, timeout=30))
 
 
 def seed(stack: Stack, products: int, env: dict | None = None) -> str:
@@ -334,6 +399,27 @@ def main() -> int:
                 ],
                 rounds=rounds,
             )
+            # Checkout of a 3-line basket against its bare transaction, by one client
+            # (each checkout empties the basket: wrk cannot drive it), the queue drained
+            # as in placement.
+            basket = [
+                str(p)
+                for (p,) in stack.query(
+                    "SELECT id FROM products_product WHERE id <> %s ORDER BY id LIMIT 3",
+                    [product_id],
+                )
+            ]
+            count = 100 if args.quick else 200
+            with CeleryQueueDrain(stack):
+                checkout(stack, token, basket, 10)  # warm both sides
+                bare_checkout(stack, user_id, basket, 10)
+                bare_basket, basket_checkout = alternating(
+                    [
+                        partial(bare_checkout, stack, user_id, basket, count),
+                        partial(checkout, stack, token, basket, count),
+                    ],
+                    rounds=rounds,
+                )
         shared = placement(stack, token, product_id, seconds)
         figures["order_bare_transaction"] = {
             **bare,
@@ -350,6 +436,17 @@ def main() -> int:
             **shared,
             "ratio": ratio(shared, bare),
             "target": "(the emulator competing for the 2 cores)",
+        }
+        figures["checkout_bare_transaction"] = {
+            **bare_basket,
+            "target": "(baseline: 3 stock updates, the order and its 3 lines)",
+        }
+        figures["checkout"] = {
+            **basket_checkout,
+            "lines": len(basket),
+            "ratio": ratio(bare_basket, basket_checkout, "p50_ms"),
+            "ratio_of_means": ratio(bare_basket, basket_checkout, "mean_ms"),
+            "target": "≥ 0.60 of the bare transaction",
         }
 
         # The pipeline: placement to shipping with one worker and one events consumer.
@@ -422,6 +519,26 @@ def table(results: dict) -> str:
                     f"{f[name]['p50_ms']} / {f[name]['p99_ms']}{notes}",
                 )
             )
+    if "checkout" in f:
+        c, b = f["checkout"], f["checkout_bare_transaction"]
+        rows.append(
+            (
+                "basket checkout, 3 lines (one client; ratio of p50s)",
+                f"mean {c['mean_ms']} ms",
+                f"{c['ratio']:.2f}",
+                c["target"],
+                f"{c['p50_ms']} / {c['p99_ms']}; ratio of means {c['ratio_of_means']:.2f}",
+            )
+        )
+        rows.append(
+            (
+                "checkout bare transaction",
+                f"mean {b['mean_ms']} ms",
+                "",
+                b["target"],
+                f"{b['p50_ms']} / {b['p99_ms']}",
+            )
+        )
     if "pipeline" in f:
         p = f["pipeline"]
         rows.append(

@@ -1,14 +1,15 @@
 """The app's URLs plus benchmark-only endpoints, served only by benchmarks/bench_settings.py.
 
 `POST /bench/reserve?product=<id>&user=<id>` runs just the reservation transaction of an
-order (the conditional stock UPDATE, the order INSERT and its line's), without
-authentication, input parsing, history, idempotency or the hand-over to processing: the
-baseline that order placement is compared against.
+order (the conditional stock UPDATE, the INSERTs of the order, its line and its stock
+movement), without authentication, input parsing, history, idempotency or the hand-over to
+processing: the baseline that order placement is compared against.
 
 `POST /bench/checkout?products=<id>,<id>,<id>&user=<id>` is the same for a basket's
 checkout: one conditional UPDATE per product (one unit each, in product id order, as
-products.services.stock_reserve takes them), the order INSERT and one INSERT of its lines,
-in one transaction; no basket is read or emptied: the baseline of the checkout benchmark.
+products.stock.stock_reserve takes them), the order INSERT, one INSERT of its lines and one
+of their stock movements, in one transaction; no basket is read or emptied: the baseline of
+the checkout benchmark.
 """
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ecommerce.urls import urlpatterns as app_urlpatterns
 from orders.models import Order, OrderLine
-from products.models import Product, ProductStatus
+from products.models import Product, ProductStatus, StockMovement
 
 
 def _take_one(product_id: str) -> bool:
@@ -47,6 +48,10 @@ def _record(user_id: str, product_ids: list[str]) -> Order:
             quantity=1,
             line_total=1,
         )
+        for product_id in product_ids
+    )
+    StockMovement.objects.bulk_create(
+        StockMovement(product_id=product_id, change=-1, reason="placed", order_id=order.id)
         for product_id in product_ids
     )
     return order

@@ -353,6 +353,15 @@ CELERY_BEAT_SCHEDULE["uploads-cleanup"] = {
     "options": {"expires": CLEANUP_INTERVAL_SECONDS},
 }
 
+# --- Products (products/) ------------------------------------------------------------------
+# How often beat checks every product's stock against its stock ledger (products/stock.py).
+STOCK_CHECK_INTERVAL_SECONDS = env.int("STOCK_CHECK_INTERVAL_SECONDS", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["stock-check"] = {
+    "task": "products.tasks.stock_check",
+    "schedule": float(STOCK_CHECK_INTERVAL_SECONDS),
+    "options": {"expires": STOCK_CHECK_INTERVAL_SECONDS},
+}
+
 # --- Orders (orders/) -----------------------------------------------------------------------
 # An order handed to the worker and still pending or processing this long (a lost message, a
 # dead worker, a lost workflow report) is handed over again ...

@@ -20,7 +20,8 @@ from accounts.models import User
 from orders import emails
 from orders.errors import OrderNotCancellable, OrderNotFound
 from orders.models import IN_FLIGHT, EmailKind, Order, OrderLine, OrderStatus, OrderTransition
-from products import services as products
+from products import stock
+from products.models import MovementReason
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +60,14 @@ def transition(
                 return current
 
 
-def _release_stock(order_id: uuid.UUID | str) -> None:
+def _release_stock(order_id: uuid.UUID | str, reason: MovementReason) -> None:
     """Every line's items back in stock (lines of products deleted since have nowhere to go)."""
     lines = OrderLine.objects.filter(order_id=order_id, product__isnull=False)
-    products.stock_release(dict(lines.values_list("product_id", "quantity")))
+    stock.stock_release(
+        dict(lines.values_list("product_id", "quantity")),
+        order_id=uuid.UUID(str(order_id)),
+        reason=reason,
+    )
 
 
 def order_fail(*, order_id: uuid.UUID | str, reason: str) -> bool:
@@ -76,7 +81,7 @@ def order_fail(*, order_id: uuid.UUID | str, reason: str) -> bool:
             return False
         if left is None:
             return False
-        _release_stock(order_id)
+        _release_stock(order_id, MovementReason.FAILED)
         emails.order_email_queue(order_id, EmailKind.FAILURE)
     return True
 
@@ -100,5 +105,5 @@ def order_cancel(*, user: User, order_id: uuid.UUID) -> Order:
             raise OrderNotCancellable(
                 status=Order.objects.values_list("status", flat=True).get(pk=order_id)
             )
-        _release_stock(order_id)
+        _release_stock(order_id, MovementReason.CANCELLED)
     return Order.objects.get(pk=order_id)

@@ -1,7 +1,8 @@
 """Placing an order: stock reserved, the order recorded and handed to processing, at once.
 
 Everything happens in one transaction: the products' conditional stock updates
-(products.services, one per product in product id order), the pending order with its lines,
+(products.stock, one per product in product id order, with their ledger movements), the
+pending order with its lines,
 which is due work for the worker from its creation (ecommerce/duework.py; its creation is
 also the first entry of its history). The worker picks the order up once it has committed;
 nothing waits in any process's memory. Create-order and the basket's checkout
@@ -23,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from orders.errors import IdempotencyKeyReused
 from orders.models import IdempotencyRecord, Order, OrderLine
-from products import services as products
+from products import stock
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ def _claim_key(
 def _reserve_and_record(*, user: User, lines: Mapping[uuid.UUID, int]) -> Order:
     """Take the stock and create the pending order and its lines (in the caller's
     transaction). Raises ProductUnavailable or InsufficientStock."""
-    reserved = products.stock_reserve(lines)
+    order_id = uuid.uuid4()
+    reserved = stock.stock_reserve(lines, order_id=order_id)
     now = timezone.now()
     order_lines = [
         OrderLine(
@@ -127,6 +129,7 @@ def _reserve_and_record(*, user: User, lines: Mapping[uuid.UUID, int]) -> Order:
         for r in reserved
     ]
     order = Order.objects.create(
+        id=order_id,
         user=user,
         total=sum(line.line_total for line in order_lines),
         created_at=now,

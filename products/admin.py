@@ -7,7 +7,24 @@ from django.utils.html import format_html
 from ecommerce.models import Email
 from products import services
 from products.errors import ReviewRefused
-from products.models import Product
+from products.models import Product, StockMovement
+
+
+class StockMovementInline(admin.TabularInline):
+    """The product's stock ledger, read-only (movements are written with each change)."""
+
+    model = StockMovement
+    fields = readonly_fields = ["at", "change", "reason", "order_id", "user"]
+    ordering = ["-at", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "stock movements"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class RejectForm(forms.Form):
@@ -23,8 +40,10 @@ class ProductAdmin(admin.ModelAdmin):
     """Review products: bulk approve / reject (each through products.services).
 
     Rows are read-only here: status changes go through the actions (who, when, email) and
-    stock only through the conditional updates in products.services.
+    stock only through the conditional updates in products.stock (its movements inline).
     """
+
+    inlines = [StockMovementInline]
 
     list_display = [
         "product_name",

@@ -27,6 +27,7 @@ from products.serializers import (
     ProductRejectInput,
     ProductSubmitInput,
     ProductSubmitOutput,
+    StockChangeInput,
 )
 
 TAGS = ["products"]
@@ -218,5 +219,30 @@ class ProductRejectView(APIView):
         serializer.is_valid(raise_exception=True)
         services.product_reject(
             product_id=product_id, by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return _product_response(product_id, request.user)
+
+
+class ProductStockView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=StockChangeInput,
+        responses={
+            200: ProductPrivateOutput,
+            404: OpenApiResponse(description="No such product, or not yours."),
+            409: OpenApiResponse(
+                description="`insufficient_stock` with `available`: removing more than there is."
+            ),
+        },
+        tags=TAGS,
+        summary="Add units to your product's stock, or remove some, relative to what it is "
+        "now (never undoing a concurrent order); no review",
+    )
+    def post(self, request, product_id: uuid.UUID):
+        serializer = StockChangeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.product_stock_change(
+            product_id=product_id, user=request.user, change=serializer.validated_data["change"]
         )
         return _product_response(product_id, request.user)

@@ -60,7 +60,8 @@ class ProductImage(ImageUpload):
 
 
 class Product(models.Model):
-    """A seller's product. `quantity` is the stock; only `products.services` changes it.
+    """A seller's product. `quantity` is the stock; only `products.stock` changes it, with
+    a movement in the stock ledger for every change.
 
     A product is submitted `pending`; staff approve or reject it (who and when are
     recorded); only approved products are listed and can be ordered.
@@ -141,3 +142,45 @@ class Product(models.Model):
     @property
     def has_image(self) -> bool:
         return self.image is not None and self.image.status == ImageStatus.READY
+
+
+class MovementReason(models.TextChoices):
+    INITIAL = "initial", "initial stock"
+    PLACED = "placed", "order placed"
+    CANCELLED = "cancelled", "order cancelled"
+    FAILED = "failed", "order failed"
+    RESTOCKED = "restocked", "restocked"
+    REMOVED = "removed", "removed"
+
+
+# The movements of orders: the units in live orders are minus their sum.
+ORDER_REASONS = [MovementReason.PLACED, MovementReason.CANCELLED, MovementReason.FAILED]
+
+
+class StockMovement(models.Model):
+    """One change of a product's stock, written in the transaction of the change
+    (products/stock.py) and never changed after: a product's stock is the sum of its
+    movements (`manage.py stock_check` verifies it)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    change = models.IntegerField(help_text="Units added (positive) or taken (negative).")
+    reason = models.CharField(max_length=10, choices=MovementReason.choices)
+    # The order behind it (placed, cancelled, failed), by value: orders are another app's.
+    order_id = models.UUIDField(null=True, blank=True)
+    # Who did it (initial, restocked, removed).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["product", "at"], name="products_movement_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(change=0), name="products_movement_change_not_0"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change:+d} {self.reason}"

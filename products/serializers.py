@@ -53,6 +53,22 @@ class ProductListQuery(ProductPageQuery):
     )
 
 
+class StockChangeInput(serializers.Serializer):
+    """Units to add to the stock, or to remove from it, relative to what it is now."""
+
+    # Documented as the schema's anyOf, each form excluding the other.
+    required_any = ("add", "remove")
+    forms_exclusive = True
+
+    add = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    remove = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+
+    def validate(self, attrs):
+        if ("add" in attrs) == ("remove" in attrs):
+            raise serializers.ValidationError({"add": ["Give either add or remove."]})
+        return {"change": attrs["add"] if "add" in attrs else -attrs["remove"]}
+
+
 class ProductRejectInput(serializers.Serializer):
     reason = StrictCharField(max_length=500)
 

@@ -4,134 +4,27 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from ecommerce import uploads
 from ecommerce.email import email_queue
+from products import stock
 from products.cache import catalogue_changed
 from products.errors import (
     AlreadyApproved,
     ImageMissing,
-    InsufficientStock,
     ProductNotFound,
-    ProductUnavailable,
-    Shortfall,
 )
-from products.models import APPROVED, Product, ProductImage, ProductStatus
+from products.models import Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
 
 APPROVED_STATUS = ProductStatus.APPROVED.value
 _PRICE = Product._meta.get_field("price")
-
-
-# --- stock (used by orders) ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """What an order line needs to know about the product it reserved from."""
-
-    id: uuid.UUID
-    product_name: str
-    price: Decimal
-    quantity: int  # taken by this reservation
-
-
-def stock_reserve(lines: Mapping[uuid.UUID, int]) -> list[Reservation]:
-    """Take each product's quantity out of stock, all or nothing; the reservations come in
-    product id order.
-
-    One conditional UPDATE per product, so concurrent reservations can never sell more than
-    the stock, in product id order, so that two reservations sharing products take their row
-    locks in the same order and never deadlock. Call it inside the caller's transaction:
-    on an error the caller's rollback puts back what was taken. Raises `ProductUnavailable`
-    (unknown or not approved) or `InsufficientStock`, naming every such product.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("stock_reserve needs the caller's transaction")
-    if not lines or min(lines.values()) <= 0:
-        raise ValueError("every quantity must be positive")
-    ordered = sorted(lines)
-    reserved = []
-    for product_id in ordered:
-        row = _take(product_id, lines[product_id])
-        while row is None:
-            _refuse_shortfalls({p: lines[p] for p in ordered[len(reserved) :]})
-            # Nothing is short now: stock came back since the update missed. Take it again.
-            row = _take(product_id, lines[product_id])
-        name, price = row
-        reserved.append(
-            Reservation(
-                id=product_id,
-                product_name=name,
-                price=_PRICE.to_python(price),  # SQLite's cursor gives a float
-                quantity=lines[product_id],
-            )
-        )
-    catalogue_changed()
-    return reserved
-
-
-def _take(product_id: uuid.UUID, quantity: int) -> tuple[str, Decimal] | None:
-    """The conditional UPDATE of one product's stock: (name, price), or None when the
-    product is not for sale or has fewer than `quantity` left."""
-    # Raw SQL for RETURNING, which QuerySet.update() cannot say; the same on every database.
-    # Only the model's own table name is formatted in; every value is a bound parameter.
-    table, pk = Product._meta.db_table, Product._meta.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET quantity = quantity - %s "  # nosec B608
-            "WHERE id = %s AND status = %s AND quantity >= %s "
-            "RETURNING product_name, price",
-            [quantity, pk.get_db_prep_value(product_id, connection), APPROVED_STATUS, quantity],
-        )
-        return cursor.fetchone()
-
-
-def _refuse_shortfalls(rest: Mapping[uuid.UUID, int]) -> None:
-    """Raise naming every product of `rest` (the one that could not be taken and those not
-    tried yet) that is not for sale or short, if any is."""
-    available = dict(
-        Product.objects.filter(APPROVED, pk__in=list(rest)).values_list("id", "quantity")
-    )
-    unavailable = [p for p in rest if p not in available]
-    if unavailable:
-        raise ProductUnavailable(product_ids=unavailable)
-    short = [
-        Shortfall(product_id=p, requested=q, available=available[p])
-        for p, q in rest.items()
-        if available[p] < q
-    ]
-    if short:
-        raise InsufficientStock(lines=short)
-
-
-def stock_release(lines: Mapping[uuid.UUID, int]) -> None:
-    """Put each product's quantity back in stock (a cancelled or failed order), whatever
-    its status, in product id order as `stock_reserve` takes it.
-
-    A product deleted since is not an error: there is nothing to put the items back into.
-    """
-    if lines and min(lines.values()) <= 0:
-        raise ValueError("every quantity must be positive")
-    for product_id in sorted(lines):
-        released = Product.objects.filter(pk=product_id).update(
-            quantity=F("quantity") + lines[product_id]
-        )
-        if not released:
-            logger.warning(
-                "stock release for a missing product",
-                extra={"product_id": str(product_id), "quantity": lines[product_id]},
-            )
-    catalogue_changed()
 
 
 # --- submission and the image ------------------------------------------------------------------
@@ -163,6 +56,7 @@ def product_submit(
             file_name=image.upload_key.split("/", 1)[1],
             image=image,
         )
+        stock.stock_initial(product, by=owner)
     logger.info("product submitted", extra={"product_id": str(product.id)})
     return product, url
 
@@ -192,6 +86,24 @@ def product_image_upload_start(
         product.save(update_fields=["image", "file_name"])
     logger.info("product image upload restarted", extra={"product_id": str(product.id)})
     return product, url
+
+
+def _product_of(product_id: uuid.UUID, user: User) -> Product:
+    """The product, for its owner or staff; ProductNotFound for anyone else (ids of other
+    sellers' products are not to be probed)."""
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None or not (user.is_staff or product.owner_id == user.pk):
+        raise ProductNotFound()
+    return product
+
+
+def product_stock_change(*, product_id: uuid.UUID, user: User, change: int) -> int:
+    """The owner (or staff) adds or removes units relative to the stock now; no review.
+    Returns the stock after. Raises ProductNotFound or InsufficientStock (removing more
+    than there is)."""
+    with transaction.atomic():
+        _product_of(product_id, user)
+        return stock.stock_adjust(product_id=product_id, change=change, by=user)
 
 
 def product_delete(product: Product) -> None:

@@ -21,4 +21,5 @@ urlpatterns = [
     path(
         "products/<uuid:product_id>/reject", api.ProductRejectView.as_view(), name="product-reject"
     ),
+    path("products/<uuid:product_id>/stock", api.ProductStockView.as_view(), name="product-stock"),
 ]

@@ -12,7 +12,7 @@ from django.db import connection
 
 from orders.models import Order
 from orders.placement import order_place
-from products.services import InsufficientStock
+from products.errors import InsufficientStock
 from tests.conftest import wait_for
 from tests.orders.conftest import buyer_make, orders_settled, stock
 from tests.products.factories import product_make

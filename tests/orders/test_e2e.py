@@ -5,6 +5,7 @@ the real events process, SES. Rows must be committed for the other processes to 
 from __future__ import annotations
 
 import json
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from ecommerce.models import Email
 from orders import tasks
 from orders.emails import email_key
 from orders.models import Order
-from products.services import stock_reserve
+from products.stock import stock_reserve
 from tests.conftest import LOG_DIR, sent_emails, wait_for, web_process
 from tests.orders.conftest import (
     buyer_make,
@@ -165,7 +166,7 @@ def test_an_order_whose_lease_ran_out_is_handed_over_again_and_ships(
     buyer = buyer_make()
     product = product_make(quantity=5)
     with transaction.atomic():
-        stock_reserve({product.id: 2})
+        stock_reserve({product.id: 2}, order_id=uuid.uuid4())
     # Handed over once, and nothing came of it (a lost message, a dead worker): its lease
     # has run out.
     order = order_insert(
@@ -189,7 +190,7 @@ def test_an_order_out_of_attempts_fails_releases_its_stock_and_emails_once(
     buyer = buyer_make()
     product = product_make(quantity=5)
     with transaction.atomic():
-        stock_reserve({product.id: 4})
+        stock_reserve({product.id: 4}, order_id=uuid.uuid4())
     order = order_insert(
         user=buyer,
         product=product,
@@ -271,7 +272,7 @@ def test_a_worker_killed_mid_task_and_restarted_still_ships_the_order_once(
     buyer = buyer_make()
     product = product_make(quantity=10, product_name="Silk scarf")
     with transaction.atomic():
-        stock_reserve({product.id: 2})
+        stock_reserve({product.id: 2}, order_id=uuid.uuid4())
     # Committed, and not due: this test hands it to the worker itself, below.
     order = order_insert(user=buyer, product=product, quantity=2, due_at=None)
     # The session worker is the only consumer: idle, it takes this order's task at once.

@@ -1,6 +1,7 @@
 """An order's end (orders/lifecycle.py): failure and cancellation; and the recovery of orders
 nobody moved on: due work handed over again once its lease runs out (ecommerce/duework.py)."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from orders.errors import OrderNotCancellable, OrderNotFound
 from orders.lifecycle import order_cancel, order_fail
 from orders.models import Order
 from orders.placement import order_place
-from products.services import stock_reserve
+from products.stock import stock_reserve
 from tests.orders.conftest import (
     buyer_make,
     history,
@@ -86,7 +87,7 @@ def test_orders_whose_lease_ran_out_are_handed_over_again_and_finished_ones_neve
 ):
     sent: list = []
     monkeypatch.setattr(duework.app, "send_task", lambda name, args: sent.extend(args[0]))
-    stock_reserve({product.id: 3})  # what the orders below hold
+    stock_reserve({product.id: 3}, order_id=uuid.uuid4())  # what the orders below hold
     stuck_pending = order_insert(user=buyer, product=product, quantity=1, handovers=1)
     stuck_processing = order_insert(
         user=buyer, product=product, quantity=2, status="processing", handovers=1

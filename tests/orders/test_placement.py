@@ -14,7 +14,7 @@ from orders.placement import Idempotency, Placement, fingerprint, order_place
 from products.cache import catalogue_version
 from products.errors import InsufficientStock, ProductUnavailable
 from products.models import ProductStatus
-from products.services import stock_reserve
+from products.stock import stock_reserve
 from tests.conftest import concurrently, wait_for
 from tests.orders.conftest import buyer_make, history, orders_settled, stock
 from tests.products.factories import product_make
@@ -178,7 +178,9 @@ def test_a_product_not_for_sale_refuses_the_whole_order(buyer):
 @pytest.mark.django_db(transaction=True)
 def test_stock_is_reserved_only_inside_the_callers_transaction(product):
     with pytest.raises(RuntimeError):
-        stock_reserve({product.id: 1})  # autocommit: a refusal could not be undone
+        stock_reserve(
+            {product.id: 1}, order_id=uuid.uuid4()
+        )  # autocommit: a refusal could not be undone
     assert stock(product) == 40
 
 

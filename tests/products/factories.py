@@ -10,14 +10,20 @@ from django.utils import timezone
 
 from ecommerce import aws, uploads
 from ecommerce.uploads import S3Object
-from products.models import Product, ProductImage, ProductStatus
+from products.models import MovementReason, Product, ProductImage, ProductStatus, StockMovement
 from products.services import product_submit
 from tests.support.uploads import png_bytes
 
 
 def product_make(**fields) -> Product:
-    """An (approved, by default) product row without an image."""
-    return Product.objects.create(**product_fields(**fields))
+    """An (approved, by default) product row without an image, its stock the ledger's
+    opening movement (as a submission writes it)."""
+    product = Product.objects.create(**product_fields(**fields))
+    if product.quantity:
+        StockMovement.objects.create(
+            product=product, change=product.quantity, reason=MovementReason.INITIAL
+        )
+    return product
 
 
 def product_fields(**fields) -> dict:

@@ -5,15 +5,17 @@ These tests commit for real (transactional_db): the version is bumped after comm
 """
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from products import cache, services
+from accounts.models import User
+from products import cache, services, stock
 from products.cache import catalogue_version
-from products.models import Product, ProductStatus
+from products.models import MovementReason, Product, ProductStatus
 from tests.products.factories import land_image, product_make, submitted
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -39,7 +41,7 @@ def listing(api, **params) -> tuple[dict, int]:
 def reserve(product, quantity: int) -> None:
     """An order's reservation (in its own transaction, as placement's)."""
     with transaction.atomic():
-        services.stock_reserve({product.id: quantity})
+        stock.stock_reserve({product.id: quantity}, order_id=uuid.uuid4())
 
 
 def quantities(body: dict) -> dict[str, int]:
@@ -64,8 +66,14 @@ def test_stock_changes_are_visible_on_the_next_request(api):
     assert quantities(listing(api)[0]) == {str(product.id): 5}
     reserve(product, 2)
     assert quantities(listing(api)[0]) == {str(product.id): 3}
-    services.stock_release({product.id: 1})
+    with transaction.atomic():
+        stock.stock_release({product.id: 1}, order_id=uuid.uuid4(), reason=MovementReason.CANCELLED)
     assert quantities(listing(api)[0]) == {str(product.id): 4}
+    staff = User.objects.create(username="staff", email="staff@example.com", is_staff=True)
+    services.product_stock_change(product_id=product.id, user=staff, change=6)
+    assert quantities(listing(api)[0]) == {str(product.id): 10}
+    services.product_stock_change(product_id=product.id, user=staff, change=-7)
+    assert quantities(listing(api)[0]) == {str(product.id): 3}
 
 
 def test_a_newer_version_replaces_the_page_instead_of_piling_up_beside_it(api):
@@ -115,7 +123,7 @@ def test_a_rolled_back_change_leaves_the_version_alone():
     product = product_make(quantity=5)
     before = catalogue_version()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.stock_reserve({product.id: 1})
+        stock.stock_reserve({product.id: 1}, order_id=uuid.uuid4())
         raise RuntimeError("the order failed")
     assert catalogue_version() == before
     assert Product.objects.get(pk=product.id).quantity == 5

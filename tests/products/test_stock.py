@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 
 from ecommerce.errors import Conflict
 from products.errors import InsufficientStock, ProductUnavailable
-from products.models import Product, ProductStatus
-from products.services import stock_release, stock_reserve
+from products.models import MovementReason, Product, ProductStatus
+from products.stock import stock_release, stock_reserve
 from tests.conftest import concurrently
 from tests.products.factories import product_make
 
@@ -17,7 +17,7 @@ from tests.products.factories import product_make
 @pytest.mark.django_db
 def test_reserve_takes_stock_and_returns_the_product():
     product = product_make(quantity=5)
-    [reserved] = stock_reserve({product.id: 3})
+    [reserved] = stock_reserve({product.id: 3}, order_id=uuid.uuid4())
     assert reserved.id == product.id
     assert reserved.quantity == 3
     assert (reserved.product_name, reserved.price) == (product.product_name, product.price)
@@ -27,9 +27,9 @@ def test_reserve_takes_stock_and_returns_the_product():
 @pytest.mark.django_db
 def test_reserve_all_of_the_stock_then_one_more_is_a_conflict_naming_what_is_left():
     product = product_make(quantity=2)
-    stock_reserve({product.id: 2})
+    stock_reserve({product.id: 2}, order_id=uuid.uuid4())
     with pytest.raises(InsufficientStock) as caught:
-        stock_reserve({product.id: 1})
+        stock_reserve({product.id: 1}, order_id=uuid.uuid4())
     assert isinstance(caught.value, Conflict)
     assert caught.value.status_code == 409
     assert caught.value.extra == {
@@ -44,7 +44,7 @@ def test_reserve_all_of_the_stock_then_one_more_is_a_conflict_naming_what_is_lef
 def test_reserve_of_an_unapproved_product_is_a_conflict_and_leaves_stock(status):
     product = product_make(quantity=5, status=status)
     with pytest.raises(ProductUnavailable) as caught:
-        stock_reserve({product.id: 1})
+        stock_reserve({product.id: 1}, order_id=uuid.uuid4())
     assert isinstance(caught.value, Conflict)
     assert caught.value.status_code == 409
     assert Product.objects.get(pk=product.id).quantity == 5
@@ -53,7 +53,7 @@ def test_reserve_of_an_unapproved_product_is_a_conflict_and_leaves_stock(status)
 @pytest.mark.django_db
 def test_reserve_of_an_unknown_product_is_unavailable():
     with pytest.raises(ProductUnavailable):
-        stock_reserve({uuid.uuid4(): 1})
+        stock_reserve({uuid.uuid4(): 1}, order_id=uuid.uuid4())
 
 
 @pytest.mark.django_db
@@ -61,31 +61,33 @@ def test_reserve_of_an_unknown_product_is_unavailable():
 def test_reserve_and_release_refuse_non_positive_quantities(quantity):
     product = product_make(quantity=5)
     with pytest.raises(ValueError):
-        stock_reserve({product.id: quantity})
+        stock_reserve({product.id: quantity}, order_id=uuid.uuid4())
     with pytest.raises(ValueError):
-        stock_release({product.id: quantity})
+        stock_release(
+            {product.id: quantity}, order_id=uuid.uuid4(), reason=MovementReason.CANCELLED
+        )
     assert Product.objects.get(pk=product.id).quantity == 5
 
 
 @pytest.mark.django_db
 def test_release_puts_stock_back_even_when_no_longer_approved():
     product = product_make(quantity=5)
-    stock_reserve({product.id: 4})
+    stock_reserve({product.id: 4}, order_id=uuid.uuid4())
     Product.objects.filter(pk=product.id).update(status=ProductStatus.REJECTED)
-    stock_release({product.id: 4})
+    stock_release({product.id: 4}, order_id=uuid.uuid4(), reason=MovementReason.CANCELLED)
     assert Product.objects.get(pk=product.id).quantity == 5
 
 
 @pytest.mark.django_db
 def test_release_for_a_deleted_product_is_not_an_error():
-    stock_release({uuid.uuid4(): 1})
+    stock_release({uuid.uuid4(): 1}, order_id=uuid.uuid4(), reason=MovementReason.CANCELLED)
 
 
 @pytest.mark.django_db
 def test_reserve_inside_a_rolled_back_transaction_gives_the_stock_back():
     product = product_make(quantity=5)
     with pytest.raises(RuntimeError), transaction.atomic():
-        stock_reserve({product.id: 5})
+        stock_reserve({product.id: 5}, order_id=uuid.uuid4())
         raise RuntimeError("the order could not be created")
     assert Product.objects.get(pk=product.id).quantity == 5
 
@@ -104,7 +106,7 @@ def test_concurrent_reservations_never_sell_more_than_the_stock():
     def buy() -> str:
         try:
             with transaction.atomic():
-                stock_reserve({product.id: 3})
+                stock_reserve({product.id: 3}, order_id=uuid.uuid4())
         except InsufficientStock:
             return "refused"
         return "sold"
@@ -124,7 +126,7 @@ def test_overlapping_baskets_taken_in_opposite_orders_never_deadlock():
         lines = {pid: 1 for pid in (ids if i % 2 else reversed(ids))}
         for _ in range(10):
             with transaction.atomic():
-                stock_reserve(lines)
+                stock_reserve(lines, order_id=uuid.uuid4())
 
     turns = itertools.count()
     assert concurrently(lambda: buy(next(turns)), 6) == [None] * 6

@@ -57,7 +57,7 @@ class ProductAdmin(admin.ModelAdmin):
         "reviewed_at",
         "created_at",
     ]
-    list_filter = ["status", "category"]
+    list_filter = ["status", "listed", "category"]
     search_fields = ["product_name", "seller_email"]
     list_select_related = ["image", "owner", "reviewed_by"]
     ordering = ["-created_at"]

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -19,9 +19,9 @@ from products import selectors, services
 from products.serializers import (
     ProductDetailOutput,
     ProductListQuery,
+    ProductMineQuery,
     ProductOutput,
     ProductPageOutput,
-    ProductPageQuery,
     ProductPrivateOutput,
     ProductPrivatePageOutput,
     ProductRejectInput,
@@ -31,6 +31,7 @@ from products.serializers import (
 )
 
 TAGS = ["products"]
+NOT_YOURS = OpenApiResponse(description="No such product, or not yours.")
 
 
 def product_link(product_id: str) -> dict:
@@ -156,20 +157,23 @@ class ProductMineView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[ProductPageQuery],
+        parameters=[ProductMineQuery],
         responses={200: ProductPrivatePageOutput},
         tags=TAGS,
         extensions=links(200, **product_links("$response.body#/products/0/id")),
-        summary="The caller's own submissions with their review status, newest first",
+        summary="The caller's own products with their review status, stock and units sold, "
+        "newest first",
     )
     def get(self, request):
-        params = _query(ProductPageQuery, request)
+        params = _query(ProductMineQuery, request)
         page = selectors.products_of_owner_page(
-            owner=request.user, page_size=params["pageSize"], cursor=params.get("cursor")
+            owner=request.user,
+            page_size=params["pageSize"],
+            cursor=params.get("cursor"),
+            status=params.get("status"),
         )
-        return _page_response(
-            request, page, {"pageSize": params["pageSize"]}, shape=ProductPrivateOutput
-        )
+        query = {"pageSize": params["pageSize"], "status": params.get("status")}
+        return _page_response(request, page, query, shape=ProductPrivateOutput)
 
 
 class ProductDetailView(APIView):
@@ -183,6 +187,23 @@ class ProductDetailView(APIView):
     def get(self, request, product_id: uuid.UUID):
         user = request.user if request.user.is_authenticated else None
         return _product_response(product_id, user)
+
+    @extend_schema(
+        responses={
+            204: None,
+            404: NOT_YOURS,
+        },
+        tags=TAGS,
+        summary="Delete your product for good, with its images (the owner, or staff); "
+        "orders keep their copies",
+    )
+    def delete(self, request, product_id: uuid.UUID):
+        services.product_remove(product_id=product_id, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_permissions(self):
+        # Reading is public; deleting needs a signed-in owner or staff.
+        return [IsAuthenticated()] if self.request.method == "DELETE" else super().get_permissions()
 
 
 class ProductApproveView(APIView):
@@ -230,7 +251,7 @@ class ProductStockView(APIView):
         request=StockChangeInput,
         responses={
             200: ProductPrivateOutput,
-            404: OpenApiResponse(description="No such product, or not yours."),
+            404: NOT_YOURS,
             409: OpenApiResponse(
                 description="`insufficient_stock` with `available`: removing more than there is."
             ),
@@ -246,3 +267,37 @@ class ProductStockView(APIView):
             product_id=product_id, user=request.user, change=serializer.validated_data["change"]
         )
         return _product_response(product_id, request.user)
+
+
+class _ListingView(APIView):
+    permission_classes = [IsAuthenticated]
+    listed: bool
+
+    def post(self, request, product_id: uuid.UUID):
+        services.product_listing_set(product_id=product_id, user=request.user, listed=self.listed)
+        return _product_response(product_id, request.user)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=None,
+        responses={200: ProductPrivateOutput, 404: NOT_YOURS},
+        tags=TAGS,
+        summary="Take your product off sale (the owner, or staff): out of the catalogue, "
+        "not orderable; it keeps its review",
+    )
+)
+class ProductDelistView(_ListingView):
+    listed = False
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=None,
+        responses={200: ProductPrivateOutput, 404: NOT_YOURS},
+        tags=TAGS,
+        summary="Put your product back on sale (for sale again if it is approved)",
+    )
+)
+class ProductRelistView(_ListingView):
+    listed = True

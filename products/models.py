@@ -16,8 +16,8 @@ class ProductStatus(models.TextChoices):
     REJECTED = "rejected", "rejected"
 
 
-# The public catalogue is exactly these rows.
-APPROVED = models.Q(status=ProductStatus.APPROVED)
+# The public catalogue is exactly these rows: approved, and not taken off sale by the seller.
+FOR_SALE = models.Q(status=ProductStatus.APPROVED, listed=True)
 
 
 class ProductImage(ImageUpload):
@@ -64,7 +64,8 @@ class Product(models.Model):
     a movement in the stock ledger for every change.
 
     A product is submitted `pending`; staff approve or reject it (who and when are
-    recorded); only approved products are listed and can be ordered.
+    recorded); only approved products are listed and can be ordered, while their seller
+    keeps them listed (`listed`: delisting takes a product off sale and keeps its review).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -89,6 +90,7 @@ class Product(models.Model):
     status = models.CharField(
         max_length=10, choices=ProductStatus.choices, default=ProductStatus.PENDING
     )
+    listed = models.BooleanField(default=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -8,13 +8,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Lower
 
 from accounts.models import User
 from ecommerce.pagination import Page, aware_datetime, keyset_page
 from products.errors import ProductNotFound
-from products.models import APPROVED, Product, ProductStatus
+from products.models import FOR_SALE, ORDER_REASONS, Product, ProductStatus, StockMovement
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -43,6 +53,7 @@ _PUBLIC = [
 ]
 _PRIVATE = [
     *_PUBLIC,
+    "listed",
     "rejection_reason",
     "seller_email",
     "reviewed_at",
@@ -54,8 +65,25 @@ _PRIVATE = [
 
 # Built once and derived for each request (a queryset is cloned by every filter, never
 # changed): the query is resolved once, not on every page (docs/performance.md).
-_CATALOGUE = Product.objects.filter(APPROVED).values(*_PUBLIC)
-_PRIVATE_ROWS = Product.objects.values(*_PRIVATE)
+_CATALOGUE = Product.objects.filter(FOR_SALE).values(*_PUBLIC)
+# Units in live orders: minus the sum of the order movements of the stock ledger.
+_UNITS_SOLD = (
+    StockMovement.objects.filter(product=OuterRef("pk"), reason__in=ORDER_REASONS)
+    .values("product")
+    .annotate(total=Sum("change"))
+    .values("total")
+)
+_PRIVATE_ROWS = Product.objects.annotate(
+    units_sold=-Coalesce(Subquery(_UNITS_SOLD, output_field=IntegerField()), Value(0))
+).values(*_PRIVATE, "units_sold")
+
+# GET /products/mine?status=: a review status, or "delisted" (approved, taken off sale).
+OWNER_FILTERS = {
+    "pending": Q(status=ProductStatus.PENDING),
+    "approved": Q(status=ProductStatus.APPROVED, listed=True),
+    "rejected": Q(status=ProductStatus.REJECTED),
+    "delisted": Q(listed=False),
+}
 
 
 def _rows(rows: list[dict]) -> list[dict]:
@@ -106,15 +134,22 @@ def products_approved_page(
 
 
 def products_of_owner_page(
-    *, owner: User, page_size: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+    *,
+    owner: User,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    cursor: str | None = None,
+    status: str | None = None,
 ) -> Page:
-    """A seller's own submissions, newest first, whatever their status (private rows)."""
+    """A seller's own submissions, newest first (private rows, with units sold); `status`
+    one of OWNER_FILTERS."""
     queryset = _PRIVATE_ROWS.filter(owner=owner)
+    if status:
+        queryset = queryset.filter(OWNER_FILTERS[status])
     return _page(queryset, ordering=DEFAULT_ORDERING, page_size=page_size, cursor=cursor)
 
 
 def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dict, bool]:
-    """One product and whether the viewer sees its private shape: approved ones for
+    """One product and whether the viewer sees its private shape: those for sale for
     anyone, every one for its owner and staff; anything else is ProductNotFound."""
     row = _PRIVATE_ROWS.filter(pk=product_id).first()
     if row is None:
@@ -122,7 +157,7 @@ def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dic
     _rows([row])
     if user is not None and (user.is_staff or user.pk == row["owner_id"]):
         return row, True
-    if row["status"] == ProductStatus.APPROVED:
+    if row["is_approved"] and row["listed"]:
         return row, False
     raise ProductNotFound()
 
@@ -140,19 +175,21 @@ class Offer:
 
 def offers(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Offer]:
     """The products of `product_ids` that exist, by id, in one query."""
-    rows = Product.objects.filter(pk__in=list(product_ids)).values_list(
-        "id", "product_name", "price", "quantity", "status"
+    rows = (
+        Product.objects.filter(pk__in=list(product_ids))
+        .annotate(for_sale=ExpressionWrapper(FOR_SALE, output_field=BooleanField()))
+        .values_list("id", "product_name", "price", "quantity", "for_sale")
     )
     return {
-        pk: Offer(pk, name, price, quantity if status == ProductStatus.APPROVED else 0)
-        for pk, name, price, quantity, status in rows
+        pk: Offer(pk, name, price, quantity if for_sale else 0)
+        for pk, name, price, quantity, for_sale in rows
     }
 
 
 def offer_for_sale(product_id: uuid.UUID) -> Offer:
     """One approved product's offer; ProductNotFound when it is unknown or not for sale."""
     row = (
-        Product.objects.filter(APPROVED, pk=product_id)
+        Product.objects.filter(FOR_SALE, pk=product_id)
         .values_list("id", "product_name", "price", "quantity")
         .first()
     )

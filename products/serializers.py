@@ -41,6 +41,15 @@ class ProductPageQuery(serializers.Serializer):
     )
 
 
+class ProductMineQuery(ProductPageQuery):
+    status = serializers.ChoiceField(
+        choices=list(selectors.OWNER_FILTERS),
+        required=False,
+        allow_blank=True,
+        help_text="Only these: a review status, or `delisted` (taken off sale by you).",
+    )
+
+
 class ProductListQuery(ProductPageQuery):
     category = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Exact, case-insensitive."
@@ -97,6 +106,12 @@ class ProductPrivateOutput(ProductOutput):
     """What the owner and staff see: with its review and its image's state."""
 
     status = serializers.ChoiceField(choices=["pending", "approved", "rejected"])
+    listed = serializers.BooleanField(
+        help_text="false: taken off sale by its seller (it keeps its review status)."
+    )
+    unitsSold = serializers.IntegerField(  # noqa: N815
+        source="units_sold", help_text="Units in orders not cancelled or failed."
+    )
     rejectionReason = serializers.CharField(source="rejection_reason")  # noqa: N815
     sellerEmail = serializers.EmailField(source="seller_email")  # noqa: N815
     reviewedAt = serializers.DateTimeField(source="reviewed_at", allow_null=True)  # noqa: N815

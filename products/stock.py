@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from products.cache import catalogue_changed
 from products.errors import InsufficientStock, ProductNotFound, ProductUnavailable, Shortfall
-from products.models import APPROVED, MovementReason, Product, ProductStatus, StockMovement
+from products.models import FOR_SALE, MovementReason, Product, ProductStatus, StockMovement
 
 logger = logging.getLogger(__name__)
 
@@ -93,16 +93,23 @@ def stock_reserve(lines: Mapping[uuid.UUID, int], *, order_id: uuid.UUID) -> lis
 
 def _take(product_id: uuid.UUID, quantity: int) -> tuple[str, Decimal] | None:
     """The conditional UPDATE of one product's stock: (name, price), or None when the
-    product is not for sale or has fewer than `quantity` left."""
+    product is not for sale (models.FOR_SALE: approved and listed) or has fewer than
+    `quantity` left."""
     # Raw SQL for RETURNING, which QuerySet.update() cannot say; the same on every database.
     # Only the model's own table name is formatted in; every value is a bound parameter.
     table, pk = Product._meta.db_table, Product._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET quantity = quantity - %s "  # nosec B608
-            "WHERE id = %s AND status = %s AND quantity >= %s "
+            "WHERE id = %s AND status = %s AND listed = %s AND quantity >= %s "
             "RETURNING product_name, price",
-            [quantity, pk.get_db_prep_value(product_id, connection), APPROVED_STATUS, quantity],
+            [
+                quantity,
+                pk.get_db_prep_value(product_id, connection),
+                APPROVED_STATUS,
+                True,
+                quantity,
+            ],
         )
         return cursor.fetchone()
 
@@ -111,7 +118,7 @@ def _refuse_shortfalls(rest: Mapping[uuid.UUID, int]) -> None:
     """Raise naming every product of `rest` (the one that could not be taken and those not
     tried yet) that is not for sale or short, if any is."""
     available = dict(
-        Product.objects.filter(APPROVED, pk__in=list(rest)).values_list("id", "quantity")
+        Product.objects.filter(FOR_SALE, pk__in=list(rest)).values_list("id", "quantity")
     )
     unavailable = [p for p in rest if p not in available]
     if unavailable:

@@ -22,4 +22,10 @@ urlpatterns = [
         "products/<uuid:product_id>/reject", api.ProductRejectView.as_view(), name="product-reject"
     ),
     path("products/<uuid:product_id>/stock", api.ProductStockView.as_view(), name="product-stock"),
+    path(
+        "products/<uuid:product_id>/delist", api.ProductDelistView.as_view(), name="product-delist"
+    ),
+    path(
+        "products/<uuid:product_id>/relist", api.ProductRelistView.as_view(), name="product-relist"
+    ),
 ]

@@ -106,13 +106,18 @@ def test_a_change_committed_by_another_connection_is_visible_on_the_next_request
     assert quantities(listing(api)[0]) == {str(product.id): 0}
 
 
-def test_approval_and_deletion_are_visible_on_the_next_request(api, make_user):
+def test_approval_listing_and_deletion_are_visible_on_the_next_request(api, make_user):
     seller = make_user()
     staff = make_user(staff=True)
     product = land_image(submitted(seller.user))
     assert listing(api)[0]["products"] == []
 
     services.product_approve(product_id=product.id, by=staff.user)
+    assert [p["id"] for p in listing(api)[0]["products"]] == [str(product.id)]
+
+    services.product_listing_set(product_id=product.id, user=seller.user, listed=False)
+    assert listing(api)[0]["products"] == []
+    services.product_listing_set(product_id=product.id, user=seller.user, listed=True)
     assert [p["id"] for p in listing(api)[0]["products"]] == [str(product.id)]
 
     services.product_delete(Product.objects.get(pk=product.id))

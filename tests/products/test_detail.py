@@ -30,6 +30,8 @@ PRIVATE_KEYS = PUBLIC_KEYS | {
     "reviewedAt",
     "imageStatus",
     "imageRejectionReason",
+    "listed",
+    "unitsSold",
 }
 
 

@@ -1,6 +1,7 @@
 """Rows rendered in a serializer's shape, for lists of plain `.values()` rows.
 
-A flat output serializer declares a shape once: each field's JSON name and its `source`.
+A flat output serializer declares a shape once: each field's JSON name and its `source`
+(or a nested serializer, not `many`, whose row value is a dict in its own shape, or None).
 `in_shape` renames a row's keys to those names and leaves the values as the database gave
 them (str, int, bool, UUID, Decimal, aware datetime, None), which the API's renderer writes
 exactly as the serializer's fields would (tests/ecommerce/test_shapes.py compares the
@@ -15,16 +16,26 @@ from rest_framework import serializers
 
 
 @functools.cache
-def fields_of(serializer_class: type[serializers.Serializer]) -> tuple[tuple[str, str], ...]:
-    """(JSON name, source) of every field of a flat serializer."""
+def fields_of(serializer_class: type[serializers.Serializer]) -> tuple[tuple, ...]:
+    """(JSON name, source, nested serializer class or None) of every field."""
     found = []
     for name, field in serializer_class().fields.items():
-        if isinstance(field, serializers.BaseSerializer) or "." in field.source:
+        nested = isinstance(field, serializers.Serializer)
+        if isinstance(field, serializers.ListSerializer) or "." in field.source:
             raise TypeError(f"{serializer_class.__name__}.{name}: only flat fields have a shape")
-        found.append((name, field.source))
+        found.append((name, field.source, type(field) if nested else None))
     return tuple(found)
+
+
+def _shaped(row: dict, fields: tuple) -> dict:
+    return {
+        name: row[source]
+        if nested is None or row[source] is None
+        else _shaped(row[source], fields_of(nested))
+        for name, source, nested in fields
+    }
 
 
 def in_shape(rows: list[dict], serializer_class: type[serializers.Serializer]) -> list[dict]:
     fields = fields_of(serializer_class)
-    return [{name: row[source] for name, source in fields} for row in rows]
+    return [_shaped(row, fields) for row in rows]

@@ -1,13 +1,27 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from ecommerce.models import Email
-from products import services
+from products import revisions, services
 from products.errors import ReviewRefused
-from products.models import Product, StockMovement
+from products.models import REVISED_FIELDS, Product, ProductRevision, RevisionStatus, StockMovement
+
+
+class ChangesRequestedFilter(admin.SimpleListFilter):
+    title = "changes requested"
+    parameter_name = "changes"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "waiting for review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(revision__status=RevisionStatus.PENDING)
+        return queryset
 
 
 class StockMovementInline(admin.TabularInline):
@@ -57,12 +71,12 @@ class ProductAdmin(admin.ModelAdmin):
         "reviewed_at",
         "created_at",
     ]
-    list_filter = ["status", "listed", "category"]
+    list_filter = [ChangesRequestedFilter, "status", "listed", "category"]
     search_fields = ["product_name", "seller_email"]
     list_select_related = ["image", "owner", "reviewed_by"]
     ordering = ["-created_at"]
     date_hierarchy = "created_at"
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "reject_selected", "approve_changes", "reject_changes"]
     fields = readonly_fields = [
         "id",
         "image_preview",
@@ -74,6 +88,7 @@ class ProductAdmin(admin.ModelAdmin):
         "file_name",
         "status",
         "rejection_reason",
+        "requested_changes",
         "owner",
         "seller_email",
         "reviewed_by",
@@ -89,9 +104,35 @@ class ProductAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{0}"><img src="{0}" alt="" height="60"></a>', obj.image_url)
 
+    @admin.display(description="requested changes")
+    def requested_changes(self, obj: Product):
+        """The last revision, its values beside the live ones."""
+        revision = ProductRevision.objects.filter(product=obj).first()
+        if revision is None:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (field.replace("_", " "), getattr(obj, field), getattr(revision, field))
+                for field in REVISED_FIELDS
+            ),
+        )
+        reason = f": {revision.rejection_reason}" if revision.rejection_reason else ""
+        return format_html(
+            "<p>{}{}</p><table><tr><th></th><th>live</th><th>requested</th></tr>{}</table>",
+            revision.get_status_display(),
+            reason,
+            rows,
+        )
+
     @admin.display(description="decision emails")
     def decision_emails(self, obj: Product) -> str:
-        found = Email.objects.filter(key__startswith=f"product:{obj.id}:").order_by("created_at")
+        keys = Q(key__startswith=f"product:{obj.id}:")
+        revision = ProductRevision.objects.filter(product=obj).values_list("id", flat=True).first()
+        if revision:
+            keys |= Q(key__startswith=f"revision:{revision}:")
+        found = Email.objects.filter(keys).order_by("created_at")
         return "; ".join(f"{e.subject}: {e.state}" for e in found) or "—"
 
     @admin.display(description="image upload")
@@ -126,19 +167,52 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject selected", permissions=["change"])
     def reject_selected(self, request, queryset):
+        return self._reject(
+            request,
+            queryset,
+            "reject_selected",
+            "Reject selected products",
+            "These products will be rejected and each seller emailed the reason:",
+            lambda pk, reason: services.product_reject(
+                product_id=pk, by=request.user, reason=reason
+            ),
+        )
+
+    @admin.action(description="Approve requested changes", permissions=["change"])
+    def approve_changes(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            lambda pk: revisions.revision_approve(product_id=pk, by=request.user),
+            "changed as requested",
+        )
+
+    @admin.action(description="Reject requested changes", permissions=["change"])
+    def reject_changes(self, request, queryset):
+        return self._reject(
+            request,
+            queryset,
+            "reject_changes",
+            "Reject requested changes",
+            "These products' requested changes will be rejected (the products stay as they "
+            "are) and each seller emailed the reason:",
+            lambda pk, reason: revisions.revision_reject(
+                product_id=pk, by=request.user, reason=reason
+            ),
+        )
+
+    def _reject(self, request, queryset, action: str, title: str, intro: str, decide):
+        """Ask for the reason, then `decide(pk, reason)` for each selected product."""
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
-            self._review(
-                request,
-                queryset,
-                lambda pk: services.product_reject(product_id=pk, by=request.user, reason=reason),
-                "rejected",
-            )
+            self._review(request, queryset, lambda pk: decide(pk, reason), "rejected")
             return None  # back to the changelist
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reject selected products",
+            "title": title,
+            "intro": intro,
+            "action": action,
             "opts": self.model._meta,
             "queryset": queryset,
             "form": form,

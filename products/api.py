@@ -15,9 +15,10 @@ from ecommerce.images import ImageUploadInput
 from ecommerce.openapi import link, links
 from ecommerce.pagination import Page
 from ecommerce.shapes import in_shape
-from products import selectors, services
+from products import revisions, selectors, services
 from products.serializers import (
     ProductDetailOutput,
+    ProductEditInput,
     ProductListQuery,
     ProductMineQuery,
     ProductOutput,
@@ -31,6 +32,8 @@ from products.serializers import (
 )
 
 TAGS = ["products"]
+# The editable texts: API name → model field.
+EDITED = {"productName": "product_name", "description": "description", "category": "category"}
 NOT_YOURS = OpenApiResponse(description="No such product, or not yours.")
 
 
@@ -201,9 +204,31 @@ class ProductDetailView(APIView):
         services.product_remove(product_id=product_id, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        request=ProductEditInput,
+        responses={200: ProductPrivateOutput, 404: NOT_YOURS},
+        tags=TAGS,
+        summary="Edit your product: the price at once; name, description and category at "
+        "once until it is approved, then as a revision staff review (the approved version "
+        "stays listed meanwhile; a new edit replaces a pending revision)",
+    )
+    def patch(self, request, product_id: uuid.UUID):
+        serializer = ProductEditInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        revisions.product_edit(
+            product_id=product_id,
+            user=request.user,
+            price=data.get("productPrice"),
+            **{field: data[name] for name, field in EDITED.items() if name in data},
+        )
+        return _product_response(product_id, request.user)
+
     def get_permissions(self):
-        # Reading is public; deleting needs a signed-in owner or staff.
-        return [IsAuthenticated()] if self.request.method == "DELETE" else super().get_permissions()
+        # Reading is public; editing and deleting need a signed-in owner (or staff).
+        if self.request.method in ("PATCH", "DELETE"):
+            return [IsAuthenticated()]
+        return super().get_permissions()
 
 
 class ProductApproveView(APIView):
@@ -301,3 +326,47 @@ class ProductDelistView(_ListingView):
 )
 class ProductRelistView(_ListingView):
     listed = True
+
+
+class RevisionApproveView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ProductPrivateOutput,
+            409: OpenApiResponse(
+                description="`no_revision_pending`, or `revision_decided` (rejected)."
+            ),
+        },
+        tags=TAGS,
+        summary="Approve a product's pending changes (staff): listed at once; emails the "
+        "seller once",
+    )
+    def post(self, request, product_id: uuid.UUID):
+        revisions.revision_approve(product_id=product_id, by=request.user)
+        return _product_response(product_id, request.user)
+
+
+class RevisionRejectView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        request=ProductRejectInput,
+        responses={
+            200: ProductPrivateOutput,
+            409: OpenApiResponse(
+                description="`no_revision_pending`, or `revision_decided` (approved)."
+            ),
+        },
+        tags=TAGS,
+        summary="Reject a product's pending changes with a reason (staff): the product stays "
+        "as it is; emails the seller once",
+    )
+    def post(self, request, product_id: uuid.UUID):
+        serializer = ProductRejectInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revisions.revision_reject(
+            product_id=product_id, by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return _product_response(product_id, request.user)

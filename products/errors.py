@@ -69,3 +69,11 @@ class ImageMissing(ReviewRefused):
 
 class AlreadyApproved(ReviewRefused):
     code = "already_approved"
+
+
+class NoRevisionPending(ReviewRefused):
+    code = "no_revision_pending"
+
+
+class RevisionDecided(ReviewRefused):
+    code = "revision_decided"

@@ -146,6 +146,42 @@ class Product(models.Model):
         return self.image is not None and self.image.status == ImageStatus.READY
 
 
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", "pending review"
+    APPROVED = "approved", "approved"
+    REJECTED = "rejected", "rejected"
+
+
+# The fields a seller's edit of an approved product puts under review (a revision).
+REVISED_FIELDS = ["product_name", "description", "category"]
+
+
+class ProductRevision(models.Model):
+    """Changes a seller asked for to an approved product's name, description or category
+    (products/revisions.py): the approved version stays listed unchanged until staff approve
+    them. One per product: a new edit replaces it (a new id, so each decision's email is
+    its own); after the decision it stays, with its status, for the seller to see."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="revision")
+    # The values proposed, all three (those not edited are the live ones).
+    product_name = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000, blank=True)
+    category = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
+    )
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"changes to {self.product_id} ({self.status})"
+
+
 class MovementReason(models.TextChoices):
     INITIAL = "initial", "initial stock"
     PLACED = "placed", "order placed"

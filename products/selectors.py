@@ -38,6 +38,18 @@ ORDERINGS = {
 DEFAULT_ORDERING = "-createdAt"
 ORDERING_CHOICES = [f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")]
 
+# A revision's columns, nested as `revision` by `_rows` (None when there is none).
+_REVISION = [
+    "id",
+    "product_name",
+    "description",
+    "category",
+    "status",
+    "rejection_reason",
+    "created_at",
+    "reviewed_at",
+]
+
 # The columns the output shapes read (products/serializers.py); `_rows` adds the rest.
 _PUBLIC = [
     "id",
@@ -60,6 +72,7 @@ _PRIVATE = [
     "owner_id",
     "image__status",
     "image__rejection_reason",
+    *(f"revision__{name}" for name in _REVISION),
 ]
 
 
@@ -95,6 +108,8 @@ def _rows(rows: list[dict]) -> list[dict]:
         if "image__status" in row:
             row["image_status"] = row.pop("image__status") or "pending"
             row["image_rejection_reason"] = row.pop("image__rejection_reason") or ""
+            revision = {name: row.pop(f"revision__{name}") for name in _REVISION}
+            row["revision"] = revision if revision["id"] is not None else None
     return rows
 
 

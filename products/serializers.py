@@ -12,19 +12,30 @@ MAX_PRICE = Decimal("1000000.00")
 MAX_QUANTITY = 1_000_000
 
 
-class ProductSubmitInput(ImageUploadInput):
-    # camelCase: the old API's keys (fileName and fileType come from ImageUploadInput).
-    productName = StrictCharField(max_length=200)  # noqa: N815
-    productPrice = StrictDecimalField(  # noqa: N815
+def _price(**kwargs) -> StrictDecimalField:
+    return StrictDecimalField(
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=MAX_PRICE,
         coerce_to_string=False,  # documents it as the JSON number it must be
+        **kwargs,
     )
-    description = StrictCharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+# A product's texts, as submitted and as edited.
+NAME = {"max_length": 200}
+DESCRIPTION = {"max_length": 5000, "allow_blank": True, "required": False}
+CATEGORY = {"max_length": 200}
+
+
+class ProductSubmitInput(ImageUploadInput):
+    # camelCase: the old API's keys (fileName and fileType come from ImageUploadInput).
+    productName = StrictCharField(**NAME)  # noqa: N815
+    productPrice = _price()  # noqa: N815
+    description = StrictCharField(**DESCRIPTION, default="")
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
-    category = StrictCharField(max_length=200)
+    category = StrictCharField(**CATEGORY)
 
 
 class ProductSubmitOutput(serializers.Serializer):
@@ -78,6 +89,25 @@ class StockChangeInput(serializers.Serializer):
         return {"change": attrs["add"] if "add" in attrs else -attrs["remove"]}
 
 
+class ProductEditInput(serializers.Serializer):
+    """What the owner changes: the price at once; name, description and category at once
+    until the product is approved, then as a revision staff review."""
+
+    required_any = ("productPrice", "productName", "description", "category")
+
+    productPrice = _price(required=False)  # noqa: N815
+    productName = StrictCharField(**NAME, required=False)  # noqa: N815
+    description = StrictCharField(**DESCRIPTION)
+    category = StrictCharField(**CATEGORY, required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"productPrice": ["Give at least one of " + ", ".join(self.required_any) + "."]}
+            )
+        return attrs
+
+
 class ProductRejectInput(serializers.Serializer):
     reason = StrictCharField(max_length=500)
 
@@ -102,6 +132,21 @@ class ProductOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
 
 
+class ProductRevisionOutput(serializers.Serializer):
+    """Changes the seller asked for to an approved product, and their review."""
+
+    productName = serializers.CharField(source="product_name")  # noqa: N815
+    description = serializers.CharField()
+    category = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["pending", "approved", "rejected"],
+        help_text="pending: the approved version stays listed until staff decide.",
+    )
+    rejectionReason = serializers.CharField(source="rejection_reason")  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    reviewedAt = serializers.DateTimeField(source="reviewed_at", allow_null=True)  # noqa: N815
+
+
 class ProductPrivateOutput(ProductOutput):
     """What the owner and staff see: with its review and its image's state."""
 
@@ -121,6 +166,9 @@ class ProductPrivateOutput(ProductOutput):
         help_text="The image upload's state.",
     )
     imageRejectionReason = serializers.CharField(source="image_rejection_reason")  # noqa: N815
+    revision = ProductRevisionOutput(
+        allow_null=True, help_text="The last edit that needed a review; null: none."
+    )
 
 
 # Not a oneOf of the public and private shapes: a private answer matches both.

@@ -88,7 +88,7 @@ def product_image_upload_start(
     return product, url
 
 
-def _product_of(product_id: uuid.UUID, user: User) -> Product:
+def product_of_owner(product_id: uuid.UUID, user: User) -> Product:
     """The product, for its owner or staff; ProductNotFound for anyone else (ids of other
     sellers' products are not to be probed)."""
     product = Product.objects.select_related("image").filter(pk=product_id).first()
@@ -102,7 +102,7 @@ def product_stock_change(*, product_id: uuid.UUID, user: User, change: int) -> i
     Returns the stock after. Raises ProductNotFound or InsufficientStock (removing more
     than there is)."""
     with transaction.atomic():
-        _product_of(product_id, user)
+        product_of_owner(product_id, user)
         return stock.stock_adjust(product_id=product_id, change=change, by=user)
 
 
@@ -110,7 +110,7 @@ def product_listing_set(*, product_id: uuid.UUID, user: User, listed: bool) -> N
     """The owner (or staff) takes the product off sale (`listed` false) or puts it back; it
     keeps its review status, and is for sale again only if approved. Raises ProductNotFound."""
     with transaction.atomic():
-        product = _product_of(product_id, user)
+        product = product_of_owner(product_id, user)
         if product.listed != listed:
             Product.objects.filter(pk=product_id).update(listed=listed)
             catalogue_changed()
@@ -124,7 +124,7 @@ def product_remove(*, product_id: uuid.UUID, user: User) -> None:
     """The owner (or staff) deletes the product for good, with its images; orders keep
     their copies of it. Raises ProductNotFound."""
     with transaction.atomic():
-        product = _product_of(product_id, user)
+        product = product_of_owner(product_id, user)
         product_delete(product)
     logger.info("product deleted", extra={"product_id": str(product_id)})
 

@@ -23,6 +23,16 @@ urlpatterns = [
     ),
     path("products/<uuid:product_id>/stock", api.ProductStockView.as_view(), name="product-stock"),
     path(
+        "products/<uuid:product_id>/revision/approve",
+        api.RevisionApproveView.as_view(),
+        name="product-revision-approve",
+    ),
+    path(
+        "products/<uuid:product_id>/revision/reject",
+        api.RevisionRejectView.as_view(),
+        name="product-revision-reject",
+    ),
+    path(
         "products/<uuid:product_id>/delist", api.ProductDelistView.as_view(), name="product-delist"
     ),
     path(

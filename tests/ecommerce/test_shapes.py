@@ -31,6 +31,9 @@ def product_row(**fields) -> dict:
         "reviewed_at": None,
         "image_status": "pending",
         "image_rejection_reason": "",
+        "listed": True,
+        "units_sold": 0,
+        "revision": None,
     }
     row.update(fields)
     return row
@@ -47,6 +50,18 @@ ROWS = [
         is_approved=True,
         status="approved",
         image_status="ready",
+        listed=False,
+        units_sold=12,
+        revision={
+            "id": uuid.uuid4(),
+            "product_name": "Gucci shoes, red",
+            "description": "",
+            "category": "Shoes",
+            "status": "rejected",
+            "rejection_reason": "No.",
+            "created_at": datetime(2026, 1, 2, 3, 4, 5, 716840, tzinfo=UTC),
+            "reviewed_at": datetime(2026, 1, 3, 3, 4, 5, 60, tzinfo=UTC),
+        },
     ),
 ]
 
@@ -57,9 +72,13 @@ def test_rows_in_shape_render_as_the_serializer_renders_them(shape):
     assert renderer.render(in_shape(ROWS, shape)) == renderer.render(shape(ROWS, many=True).data)
 
 
-def test_only_flat_serializers_have_a_shape():
-    class Nested(serializers.Serializer):
-        inner = ProductOutput()
+def test_only_flat_fields_and_single_nested_shapes_have_a_shape():
+    class Many(serializers.Serializer):
+        inner = ProductOutput(many=True)
 
-    with pytest.raises(TypeError):
-        fields_of(Nested)
+    class Dotted(serializers.Serializer):
+        inner = serializers.CharField(source="a.b")
+
+    for shape in (Many, Dotted):
+        with pytest.raises(TypeError):
+            fields_of(shape)

@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.models import User
 from ecommerce import storage
+from products import revisions
 from products.models import Product, ProductStatus
 from tests.products.factories import land_image, product_make, submitted
 from tests.support.emails import queued_emails
@@ -184,3 +185,51 @@ def test_deleting_a_product_in_the_admin_deletes_its_image_object(admin_client, 
 def _owner() -> User:
     tag = uuid.uuid4().hex[:8]
     return User.objects.create_user(username=f"seller-{tag}", email=f"s-{tag}@example.com")
+
+
+def test_requested_changes_are_filtered_shown_beside_the_live_values_and_decided(
+    admin_client, make_user
+):
+    seller = make_user()
+    mine = {"owner": seller.user, "seller_email": seller.email}
+    hat = product_make(**mine, product_name="Wool hat", quantity=5)
+    scarf = product_make(**mine, product_name="Silk scarf")
+    product_make(product_name="Untouched")
+    for product, name in ((hat, "Woollen hat"), (scarf, "SILK SCARF!!!")):
+        revisions.product_edit(product_id=product.pk, user=seller.user, product_name=name)
+
+    waiting = admin_client.get(CHANGELIST, {"changes": "pending"}).content.decode()
+    assert "Wool hat" in waiting and "Silk scarf" in waiting and "Untouched" not in waiting
+
+    page = admin_client.get(f"{CHANGELIST}{hat.pk}/change/").content.decode()
+    assert "<th>product name</th><td>Wool hat</td><td>Woollen hat</td>" in page
+    assert "Stock movements" in page and "initial stock" in page
+
+    approved = admin_client.post(
+        CHANGELIST, {"action": "approve_changes", ACTION_CHECKBOX_NAME: [str(hat.pk)]}
+    )
+    assert approved.status_code == 302
+    form = admin_client.post(
+        CHANGELIST, {"action": "reject_changes", ACTION_CHECKBOX_NAME: [str(scarf.pk)]}
+    )
+    assert "requested changes will be rejected" in form.content.decode()
+    rejected = admin_client.post(
+        CHANGELIST,
+        {
+            "action": "reject_changes",
+            ACTION_CHECKBOX_NAME: [str(scarf.pk)],
+            "apply": "yes",
+            "reason": "No shouting.",
+        },
+    )
+    assert rejected.status_code == 302
+    assert Product.objects.get(pk=hat.pk).product_name == "Woollen hat"
+    assert Product.objects.get(pk=scarf.pk).product_name == "Silk scarf"
+    subjects = sorted(m["subject"] for m in queued_emails(seller.email))
+    assert subjects == [
+        "Your product changes have been approved",
+        "Your product changes were not approved",
+    ]
+    assert (
+        admin_client.get(CHANGELIST, {"changes": "pending"}).content.decode().count("Wool hat") == 0
+    )

@@ -6,6 +6,7 @@ These tests commit for real (transactional_db): the version is bumped after comm
 
 import threading
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection, connections, transaction
@@ -13,7 +14,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from products import cache, services, stock
+from products import cache, revisions, services, stock
 from products.cache import catalogue_version
 from products.models import MovementReason, Product, ProductStatus
 from tests.products.factories import land_image, product_make, submitted
@@ -106,7 +107,7 @@ def test_a_change_committed_by_another_connection_is_visible_on_the_next_request
     assert quantities(listing(api)[0]) == {str(product.id): 0}
 
 
-def test_approval_listing_and_deletion_are_visible_on_the_next_request(api, make_user):
+def test_approval_listing_edits_and_deletion_are_visible_on_the_next_request(api, make_user):
     seller = make_user()
     staff = make_user(staff=True)
     product = land_image(submitted(seller.user))
@@ -119,6 +120,13 @@ def test_approval_listing_and_deletion_are_visible_on_the_next_request(api, make
     assert listing(api)[0]["products"] == []
     services.product_listing_set(product_id=product.id, user=seller.user, listed=True)
     assert [p["id"] for p in listing(api)[0]["products"]] == [str(product.id)]
+
+    revisions.product_edit(product_id=product.id, user=seller.user, price=Decimal("7.25"))
+    assert listing(api)[0]["products"][0]["productPrice"] == 7.25
+    revisions.product_edit(product_id=product.id, user=seller.user, product_name="Renamed")
+    assert listing(api)[0]["products"][0]["productName"] == "Gucci shoes"  # under review
+    revisions.revision_approve(product_id=product.id, by=staff.user)
+    assert listing(api)[0]["products"][0]["productName"] == "Renamed"
 
     services.product_delete(Product.objects.get(pk=product.id))
     assert listing(api)[0]["products"] == []

@@ -32,6 +32,7 @@ PRIVATE_KEYS = PUBLIC_KEYS | {
     "imageRejectionReason",
     "listed",
     "unitsSold",
+    "revision",
 }
 
 

@@ -69,6 +69,15 @@ export async function submitProduct(api: Shop, token: string, image: Blob): Prom
   return data.productId;
 }
 
+async function readOrder(api: Shop, token: string, orderId: string): Promise<Order> {
+  const { data, error } = await api.GET("/orders/{order_id}", {
+    headers: { Authorization: `Bearer ${token}` },
+    params: { path: { order_id: orderId } },
+  });
+  if (error) failed(error);
+  return data;
+}
+
 export async function placeOrder(
   api: Shop,
   token: string,
@@ -81,12 +90,7 @@ export async function placeOrder(
     body: { id: product.id, quantity },
   });
   if (placed.error) failed(placed.error);
-  const { data, error } = await api.GET("/orders/{order_id}", {
-    headers: auth,
-    params: { path: { order_id: placed.data.orderId } },
-  });
-  if (error) failed(error);
-  return data;
+  return readOrder(api, token, placed.data.orderId);
 }
 
 export async function checkOut(
@@ -107,12 +111,7 @@ export async function checkOut(
     headers: { ...auth, "Idempotency-Key": crypto.randomUUID() },
   });
   if (placed.error) failed(placed.error);
-  const { data, error } = await api.GET("/orders/{order_id}", {
-    headers: auth,
-    params: { path: { order_id: placed.data.orderId } },
-  });
-  if (error) failed(error);
-  return data;
+  return readOrder(api, token, placed.data.orderId);
 }
 
 export async function main(baseUrl: string, email: string, password: string): Promise<void> {

@@ -1,6 +1,7 @@
 """A shop front-end on another origin, in a real browser (headless Chromium, Playwright):
 a static page served from its own port signs in, lists the catalogue, submits a product and
-PUTs its image to the presigned S3 URL with `fetch`, and places an order, against gunicorn,
+PUTs its image to the presigned S3 URL with `fetch`, places an order, and fills and checks
+out a basket (PUT and DELETE across origins), against gunicorn,
 the events process and a worker. CORS is what lets it: the API's and the bucket's.
 The page: tests/e2e/front_end/index.html; its screenshot: var/test-artifacts/front-end.png.
 """
@@ -45,7 +46,7 @@ def front_end_url():
     server.server_close()
 
 
-def test_a_front_end_on_another_origin_signs_in_lists_uploads_and_orders(
+def test_a_front_end_on_another_origin_signs_in_lists_uploads_orders_and_checks_out(
     chromium_path, web_url, front_end_url, make_user
 ):
     buyer = make_user()
@@ -76,6 +77,9 @@ def test_a_front_end_on_another_origin_signs_in_lists_uploads_and_orders(
     assert (results["submit"]["status"], results["upload"]) == (201, 200)
     assert results["order"]["status"] == 201
     assert results["order"]["requestId"]  # an exposed header, readable by the page
+    basket = results["basket"]
+    assert (basket["put"], basket["lines"], basket["deleted"], basket["left"]) == (200, 1, 200, 0)
+    assert basket["checkout"] == 201
 
     # What the browser did reached the back end: the image landed, the order ships.
     submitted = f"{web_url}/products/{results['submit']['productId']}"
@@ -85,11 +89,14 @@ def test_a_front_end_on_another_origin_signs_in_lists_uploads_and_orders(
         return requests.get(submitted, headers=headers, timeout=10).json()["imageStatus"]
 
     wait_for(lambda: image_status() == "ready", message="the browser's upload to land")
-    order = f"{web_url}/orders/{results['order']['orderId']}"
-    wait_for(
-        lambda: requests.get(order, headers=headers, timeout=10).json()["status"] == "shipping",
-        message="the order to ship",
-    )
+    for order_id in (results["order"]["orderId"], results["basket"]["orderId"]):
+        order = f"{web_url}/orders/{order_id}"
+        wait_for(
+            lambda order=order: (
+                requests.get(order, headers=headers, timeout=10).json()["status"] == "shipping"
+            ),
+            message="the orders to ship",
+        )
 
 
 @pytest.mark.parametrize(("path", "rendered"), [("/api/docs", ".opblock"), ("/api/redoc", "h1")])

@@ -91,11 +91,11 @@ def cart_checkout(*, user: User, idempotency_key: str | None = None) -> Placemen
         lines = dict(cart.lines.values_list("product_id", "quantity"))
         if not lines:
             raise CartEmpty()
-        # The basket's lines go before the products' stock is taken: deleting a product
-        # takes the same rows in that order (its basket lines, then itself), so the two
-        # cannot deadlock. A refused placement rolls the emptying back.
-        cart.lines.all().delete()
+        # The products' rows first (their stock), then the basket's lines: the order in
+        # which deleting a product takes them (products.services.product_delete), so the
+        # two cannot deadlock.
         placement = order_place(user=user, lines=lines, idempotency=idempotency)
+        cart.lines.all().delete()
         cart.updated_at = timezone.now()
         cart.save(update_fields=["updated_at"])
     logger.info("basket checked out", extra={"order_id": str(placement.order.id)})

@@ -130,11 +130,17 @@ def product_remove(*, product_id: uuid.UUID, user: User) -> None:
 
 
 def product_delete(product: Product) -> None:
-    """Delete a product and its image objects in S3."""
-    if product.image_id:
-        uploads.record_delete(product.image)  # the product goes with its image
-    else:
-        product.delete()
+    """Delete a product and its image objects in S3.
+
+    The product's row is locked first, as an order taking its stock locks it, and only then
+    is what refers to it collected: a placement in progress finishes first, and its order
+    lines keep their copy (product id null) instead of failing the deletion."""
+    with transaction.atomic():
+        Product.objects.select_for_update().filter(pk=product.pk).first()
+        if product.image_id:
+            uploads.record_delete(product.image)  # the product goes with its image
+        else:
+            product.delete()
     catalogue_changed()
 
 

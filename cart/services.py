@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,7 +19,7 @@ from cart.models import Cart, CartLine
 from orders.models import MAX_LINES
 from orders.placement import Idempotency, Placement, fingerprint, order_place, placement_replay
 from products import selectors as products
-from products.errors import InsufficientStock, Shortfall
+from products.errors import InsufficientStock, ProductNotFound, Shortfall
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +42,25 @@ def cart_line_set(*, user: User, product_id: uuid.UUID, quantity: int) -> None:
     Raises ProductNotFound (unknown or not for sale), InsufficientStock (more than in stock
     now: advisory, nothing is reserved before checkout) and CartFull.
     """
-    with transaction.atomic():
-        cart = _cart_locked(user)
-        offer = products.offer_for_sale(product_id)
-        if quantity > offer.available:
-            raise InsufficientStock(
-                lines=[Shortfall(product_id, requested=quantity, available=offer.available)]
-            )
-        if not cart.lines.filter(product_id=product_id).update(quantity=quantity):
-            if cart.lines.count() >= MAX_LINES:
-                raise CartFull()
-            CartLine.objects.create(cart=cart, product_id=product_id, quantity=quantity)
-        _changed(cart)
+    try:
+        with transaction.atomic():
+            cart = _cart_locked(user)
+            offer = products.offer_for_sale(product_id)
+            if quantity > offer.available:
+                raise InsufficientStock(
+                    lines=[Shortfall(product_id, requested=quantity, available=offer.available)]
+                )
+            if not cart.lines.filter(product_id=product_id).update(quantity=quantity):
+                if cart.lines.count() >= MAX_LINES:
+                    raise CartFull()
+                CartLine.objects.create(cart=cart, product_id=product_id, quantity=quantity)
+            _changed(cart)
+    except IntegrityError:
+        # The product was deleted between the read and the commit (PostgreSQL checks the
+        # line's foreign key at commit): the line went with the transaction.
+        if products.offers([product_id]):
+            raise
+        raise ProductNotFound() from None
 
 
 def cart_line_remove(*, user: User, product_id: uuid.UUID) -> None:

@@ -278,7 +278,8 @@ class ProductStockView(APIView):
             200: ProductPrivateOutput,
             404: NOT_YOURS,
             409: OpenApiResponse(
-                description="`insufficient_stock` with `available`: removing more than there is."
+                description="`insufficient_stock` with `available`: removing more than there "
+                "is; `stock_limit` with `quantity` and `max`: adding past 1,000,000."
             ),
         },
         tags=TAGS,

@@ -59,6 +59,18 @@ class ProductUnavailable(Conflict):
         self.product_ids = product_ids
 
 
+class StockLimit(Conflict):
+    """Adding would take the stock past the most a product may hold."""
+
+    code = "stock_limit"
+
+    def __init__(self, *, quantity: int, limit: int):
+        super().__init__(
+            f"The stock is {quantity}; a product holds at most {limit}.",
+            extra={"quantity": quantity, "max": limit},
+        )
+
+
 class ReviewRefused(Conflict):
     """The product's state does not allow this decision."""
 

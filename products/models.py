@@ -16,6 +16,9 @@ class ProductStatus(models.TextChoices):
     REJECTED = "rejected", "rejected"
 
 
+# A product's stock is at most this (submitted, and after restocks).
+MAX_STOCK = 1_000_000
+
 # The public catalogue is exactly these rows: approved, and not taken off sale by the seller.
 FOR_SALE = models.Q(status=ProductStatus.APPROVED, listed=True)
 

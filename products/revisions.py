@@ -67,16 +67,15 @@ def _revise(product: Product, changes: dict[str, str]) -> None:
 
 
 def _revision_for_review(product_id: uuid.UUID) -> ProductRevision:
-    revision = (
-        ProductRevision.objects.select_for_update()
-        .select_related("product")
-        .filter(product_id=product_id)
-        .first()
-    )
+    """The product's revision, the product's row locked first: the lock every change of a
+    product takes first (edits, deletion, stock), so a decision never deadlocks with them."""
+    product = Product.objects.select_for_update().filter(pk=product_id).first()
+    if product is None:
+        raise ProductNotFound()
+    revision = ProductRevision.objects.filter(product=product).first()
     if revision is None:
-        if not Product.objects.filter(pk=product_id).exists():
-            raise ProductNotFound()
         raise NoRevisionPending("The product has no changes waiting for review.")
+    revision.product = product
     return revision
 
 

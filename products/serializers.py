@@ -7,9 +7,9 @@ from rest_framework import serializers
 from ecommerce.fields import StrictCharField, StrictDecimalField, StrictIntegerField
 from ecommerce.images import ImageUploadInput
 from products import selectors
+from products.models import MAX_STOCK
 
 MAX_PRICE = Decimal("1000000.00")
-MAX_QUANTITY = 1_000_000
 
 
 def _price(**kwargs) -> StrictDecimalField:
@@ -34,7 +34,7 @@ class ProductSubmitInput(ImageUploadInput):
     productName = StrictCharField(**NAME)  # noqa: N815
     productPrice = _price()  # noqa: N815
     description = StrictCharField(**DESCRIPTION, default="")
-    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_STOCK)
     category = StrictCharField(**CATEGORY)
 
 
@@ -80,8 +80,8 @@ class StockChangeInput(serializers.Serializer):
     required_any = ("add", "remove")
     forms_exclusive = True
 
-    add = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
-    remove = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    add = StrictIntegerField(min_value=1, max_value=MAX_STOCK, required=False)
+    remove = StrictIntegerField(min_value=1, max_value=MAX_STOCK, required=False)
 
     def validate(self, attrs):
         if ("add" in attrs) == ("remove" in attrs):

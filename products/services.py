@@ -110,9 +110,8 @@ def product_listing_set(*, product_id: uuid.UUID, user: User, listed: bool) -> N
     """The owner (or staff) takes the product off sale (`listed` false) or puts it back; it
     keeps its review status, and is for sale again only if approved. Raises ProductNotFound."""
     with transaction.atomic():
-        product = product_of_owner(product_id, user)
-        if product.listed != listed:
-            Product.objects.filter(pk=product_id).update(listed=listed)
+        product_of_owner(product_id, user)
+        if Product.objects.filter(pk=product_id, listed=not listed).update(listed=listed):
             catalogue_changed()
             logger.info(
                 "product listed" if listed else "product delisted",

@@ -20,8 +20,21 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from products.cache import catalogue_changed
-from products.errors import InsufficientStock, ProductNotFound, ProductUnavailable, Shortfall
-from products.models import FOR_SALE, MovementReason, Product, ProductStatus, StockMovement
+from products.errors import (
+    InsufficientStock,
+    ProductNotFound,
+    ProductUnavailable,
+    Shortfall,
+    StockLimit,
+)
+from products.models import (
+    FOR_SALE,
+    MAX_STOCK,
+    MovementReason,
+    Product,
+    ProductStatus,
+    StockMovement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -174,16 +187,19 @@ def stock_initial(product: Product, *, by: User | None) -> None:
 def stock_adjust(*, product_id: uuid.UUID, change: int, by: User) -> int:
     """Add (`change` > 0) or remove units relative to the stock at this moment, whatever
     orders do meanwhile; returns the stock after. Raises InsufficientStock when removing
-    more than there is (nothing changes). Checks no permission: the caller does."""
+    more than there is, StockLimit when adding past MAX_STOCK (nothing changes). Checks no
+    permission: the caller does."""
     if change == 0:
         raise ValueError("a stock change must not be 0")
     _in_transaction()
-    changed = Product.objects.filter(pk=product_id, quantity__gte=max(0, -change)).update(
-        quantity=F("quantity") + change
-    )
+    changed = Product.objects.filter(
+        pk=product_id, quantity__gte=max(0, -change), quantity__lte=MAX_STOCK - max(0, change)
+    ).update(quantity=F("quantity") + change)
     left = Product.objects.filter(pk=product_id).values_list("quantity", flat=True).first()
     if left is None:
         raise ProductNotFound()
+    if not changed and change > 0:
+        raise StockLimit(quantity=left, limit=MAX_STOCK)
     if not changed:
         raise InsufficientStock(
             lines=[Shortfall(product_id=product_id, requested=-change, available=left)]

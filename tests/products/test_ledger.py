@@ -204,3 +204,18 @@ def test_orders_racing_restocks_never_lose_a_unit(celery_worker, events_consumer
     assert stock(product) == STOCK + 5 * RESTOCKS - counts["placed"] >= 0
     assert check()[0]
     wait_for(lambda: orders_settled(placed), timeout=120)
+
+
+def test_adding_past_the_most_a_product_holds_is_409(make_user):
+    seller = make_user()
+    product = submitted(seller.user, quantity=999_999)
+    response = seller.client.post(stock_url(product), {"add": 2}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": "The stock is 999999; a product holds at most 1000000.",
+        "code": "stock_limit",
+        "quantity": 999_999,
+        "max": 1_000_000,
+    }
+    assert seller.client.post(stock_url(product), {"add": 1}, format="json").status_code == 200
+    assert stock(product) == 1_000_000

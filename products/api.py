@@ -28,6 +28,8 @@ from products.serializers import (
     ProductRejectInput,
     ProductSubmitInput,
     ProductSubmitOutput,
+    RevisionDecisionInput,
+    RevisionRejectInput,
     StockChangeInput,
 )
 
@@ -333,11 +335,12 @@ class RevisionApproveView(APIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        request=None,
+        request=RevisionDecisionInput,
         responses={
             200: ProductPrivateOutput,
             409: OpenApiResponse(
-                description="`no_revision_pending`, or `revision_decided` (rejected)."
+                description="`no_revision_pending`, `revision_changed` (not the `revisionId` "
+                "given), or `revision_decided` (rejected)."
             ),
         },
         tags=TAGS,
@@ -345,7 +348,13 @@ class RevisionApproveView(APIView):
         "seller once",
     )
     def post(self, request, product_id: uuid.UUID):
-        revisions.revision_approve(product_id=product_id, by=request.user)
+        serializer = RevisionDecisionInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revisions.revision_approve(
+            product_id=product_id,
+            by=request.user,
+            revision_id=serializer.validated_data.get("revisionId"),
+        )
         return _product_response(product_id, request.user)
 
 
@@ -353,11 +362,12 @@ class RevisionRejectView(APIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        request=ProductRejectInput,
+        request=RevisionRejectInput,
         responses={
             200: ProductPrivateOutput,
             409: OpenApiResponse(
-                description="`no_revision_pending`, or `revision_decided` (approved)."
+                description="`no_revision_pending`, `revision_changed` (not the `revisionId` "
+                "given), or `revision_decided` (approved)."
             ),
         },
         tags=TAGS,
@@ -365,9 +375,12 @@ class RevisionRejectView(APIView):
         "as it is; emails the seller once",
     )
     def post(self, request, product_id: uuid.UUID):
-        serializer = ProductRejectInput(data=request.data)
+        serializer = RevisionRejectInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         revisions.revision_reject(
-            product_id=product_id, by=request.user, reason=serializer.validated_data["reason"]
+            product_id=product_id,
+            by=request.user,
+            reason=serializer.validated_data["reason"],
+            revision_id=serializer.validated_data.get("revisionId"),
         )
         return _product_response(product_id, request.user)

@@ -89,3 +89,7 @@ class NoRevisionPending(ReviewRefused):
 
 class RevisionDecided(ReviewRefused):
     code = "revision_decided"
+
+
+class RevisionChanged(ReviewRefused):
+    code = "revision_changed"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from ecommerce.email import email_queue
 from products.cache import catalogue_changed
-from products.errors import NoRevisionPending, ProductNotFound, RevisionDecided
+from products.errors import NoRevisionPending, ProductNotFound, RevisionChanged, RevisionDecided
 from products.models import REVISED_FIELDS, Product, ProductRevision, ProductStatus, RevisionStatus
 
 logger = logging.getLogger(__name__)
@@ -66,25 +66,30 @@ def _revise(product: Product, changes: dict[str, str]) -> None:
         ProductRevision.objects.create(product=product, **proposed)
 
 
-def _revision_for_review(product_id: uuid.UUID) -> ProductRevision:
+def _revision_for_review(product_id: uuid.UUID, revision_id: uuid.UUID | None) -> ProductRevision:
     """The product's revision, the product's row locked first: the lock every change of a
-    product takes first (edits, deletion, stock), so a decision never deadlocks with them."""
+    product takes first (edits, deletion, stock), so a decision never deadlocks with them.
+    With `revision_id` (the one staff reviewed), RevisionChanged when it was replaced."""
     product = Product.objects.select_for_update().filter(pk=product_id).first()
     if product is None:
         raise ProductNotFound()
     revision = ProductRevision.objects.filter(product=product).first()
     if revision is None:
         raise NoRevisionPending("The product has no changes waiting for review.")
+    if revision_id is not None and revision.id != revision_id:
+        raise RevisionChanged("The seller has edited the product since; review it again.")
     revision.product = product
     return revision
 
 
-def revision_approve(*, product_id: uuid.UUID, by: User) -> None:
+def revision_approve(
+    *, product_id: uuid.UUID, by: User, revision_id: uuid.UUID | None = None
+) -> None:
     """Staff approve the product's pending changes: the product takes them (listed at once)
     and the seller's email is queued. Approving approved changes changes nothing. Raises
-    ProductNotFound, NoRevisionPending or RevisionDecided (they were rejected)."""
+    ProductNotFound, NoRevisionPending, RevisionChanged or RevisionDecided (rejected)."""
     with transaction.atomic():
-        revision = _revision_for_review(product_id)
+        revision = _revision_for_review(product_id, revision_id)
         if revision.status == RevisionStatus.APPROVED:
             return
         if revision.status == RevisionStatus.REJECTED:
@@ -97,12 +102,15 @@ def revision_approve(*, product_id: uuid.UUID, by: User) -> None:
         catalogue_changed()
 
 
-def revision_reject(*, product_id: uuid.UUID, by: User, reason: str) -> None:
+def revision_reject(
+    *, product_id: uuid.UUID, by: User, reason: str, revision_id: uuid.UUID | None = None
+) -> None:
     """Staff reject the product's pending changes with a reason: the product stays as it is
     and the seller's email is queued. Rejecting rejected changes changes nothing (the first
-    reason stands). Raises ProductNotFound, NoRevisionPending or RevisionDecided."""
+    reason stands). Raises ProductNotFound, NoRevisionPending, RevisionChanged or
+    RevisionDecided."""
     with transaction.atomic():
-        revision = _revision_for_review(product_id)
+        revision = _revision_for_review(product_id, revision_id)
         if revision.status == RevisionStatus.REJECTED:
             return
         if revision.status == RevisionStatus.APPROVED:

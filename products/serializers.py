@@ -4,7 +4,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from ecommerce.fields import StrictCharField, StrictDecimalField, StrictIntegerField
+from ecommerce.fields import (
+    StrictCharField,
+    StrictDecimalField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from ecommerce.images import ImageUploadInput
 from products import selectors
 from products.models import MAX_STOCK
@@ -112,6 +117,18 @@ class ProductRejectInput(serializers.Serializer):
     reason = StrictCharField(max_length=500)
 
 
+class RevisionDecisionInput(serializers.Serializer):
+    revisionId = StrictUUIDField(  # noqa: N815
+        required=False,
+        help_text="The revision you reviewed (its `id`): if the seller has replaced it "
+        "since, the answer is 409 `revision_changed` and nothing is decided.",
+    )
+
+
+class RevisionRejectInput(RevisionDecisionInput, ProductRejectInput):
+    pass
+
+
 class ProductOutput(serializers.Serializer):
     """A product as anyone may see it (no seller email, no review details), from the
     rows of products/selectors.py."""
@@ -135,6 +152,7 @@ class ProductOutput(serializers.Serializer):
 class ProductRevisionOutput(serializers.Serializer):
     """Changes the seller asked for to an approved product, and their review."""
 
+    id = serializers.UUIDField(help_text="A new one for every edit.")
     productName = serializers.CharField(source="product_name")  # noqa: N815
     description = serializers.CharField()
     category = serializers.CharField()

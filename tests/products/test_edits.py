@@ -174,3 +174,29 @@ def test_bad_edits_are_400_naming_the_field(make_user, body):
     assert response.json()["code"] == "invalid"
     assert response.json()["fields"]
     assert not ProductRevision.objects.exists()
+
+
+def test_a_decision_names_the_revision_reviewed_and_a_replaced_one_is_409(make_user, staff_api):
+    seller = make_user()
+    product = product_make(owner=seller.user, product_name="Hat")
+    seen = edit(seller.client, product, productName="Cap").json()["revision"]["id"]
+    edit(seller.client, product, productName="Spam hat")  # replaced meanwhile
+
+    for decision, body in (("approve", {}), ("reject", {"reason": "No."})):
+        stale = staff_api.post(
+            f"/products/{product.pk}/revision/{decision}",
+            {**body, "revisionId": seen},
+            format="json",
+        )
+        assert (stale.status_code, stale.json()["code"]) == (409, "revision_changed")
+    assert Product.objects.get(pk=product.pk).product_name == "Hat"
+
+    current = seller.client.get(f"/products/{product.pk}").json()["revision"]["id"]
+    approved = staff_api.post(
+        f"/products/{product.pk}/revision/approve", {"revisionId": current}, format="json"
+    )
+    assert (approved.status_code, approved.json()["productName"]) == (200, "Spam hat")
+    bad = staff_api.post(
+        f"/products/{product.pk}/revision/approve", {"revisionId": "nope"}, format="json"
+    )
+    assert (bad.status_code, list(bad.json()["fields"])) == (400, ["revisionId"])

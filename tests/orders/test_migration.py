@@ -4,34 +4,18 @@ copied, on the real schema of before and after."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.support.migrations import migrate, migrated_back_to, old_product
 
 BEFORE = ("orders", "0006_order_lines")
 AFTER = ("orders", "0008_order_fields_moved_to_lines")
 
 
-def migrate(orders_at):
-    """Orders migrated to `orders_at` (forwards or back), and the models of the whole
-    project as of that moment (the apps the plan moved with it included)."""
-    return MigrationExecutor(connection).migrate([orders_at]).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_each_existing_order_becomes_one_line():
-    old = migrate(BEFORE)
-    try:
-        user = old.get_model("accounts", "User").objects.create(
-            username="old", email="o@x.io", username_key="old", email_key="o@x.io"
-        )
-        product = old.get_model("products", "Product").objects.create(
-            owner_id=user.pk,
-            seller_email="s@x.io",
-            product_name="Hat",
-            price=Decimal("2.50"),
-            quantity=5,
-            category="Hats",
-        )
+    with migrated_back_to(BEFORE) as old:
+        product = old_product(old)
+        user = product.owner
         Order = old.get_model("orders", "Order")
         kept = Order.objects.create(
             user_id=user.pk,
@@ -60,6 +44,3 @@ def test_each_existing_order_becomes_one_line():
             (kept.pk, product.pk, "Hat", Decimal("2.50"), 3, Decimal("7.50")),
         ]
         assert new.get_model("orders", "Order").objects.get(pk=kept.pk).total == Decimal("7.50")
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())

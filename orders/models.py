@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from ecommerce.duework import DueWork
 
@@ -61,7 +62,7 @@ class Order(DueWork):
     def __str__(self) -> str:
         return f"order {self.id} ({self.status})"
 
-    @property
+    @cached_property  # read by each of the one-product output fields
     def single_line(self) -> OrderLine | None:
         """The order's line when it has exactly one (the original API's one-product fields
         show it); None for a multi-line order."""

@@ -68,6 +68,12 @@ def _product_response(product_id: uuid.UUID, user) -> Response:
     return Response(in_shape([row], ProductPrivateOutput if private else ProductOutput)[0])
 
 
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class ProductUploadUrlView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -79,9 +85,7 @@ class ProductUploadUrlView(APIView):
         summary="Submit a product for review; returns a presigned PUT URL for its image",
     )
     def post(self, request):
-        serializer = ProductSubmitInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _validated(ProductSubmitInput, request.data)
         product, url = services.product_submit(
             owner=request.user,
             file_name=data["fileName"],
@@ -93,12 +97,6 @@ class ProductUploadUrlView(APIView):
             category=data["category"],
         )
         return Response({"uploadUrl": url, "productId": product.id}, status=status.HTTP_201_CREATED)
-
-
-def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 class ProductImageUploadUrlView(APIView):
@@ -116,13 +114,12 @@ class ProductImageUploadUrlView(APIView):
         extensions=links(201, GetProduct=product_link("$response.body#/productId")),
     )
     def post(self, request, product_id: uuid.UUID):
-        serializer = ImageUploadInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _validated(ImageUploadInput, request.data)
         product, url = services.product_image_upload_start(
             product_id=product_id,
             user=request.user,
-            file_name=serializer.validated_data["fileName"],
-            content_type=serializer.validated_data["fileType"],
+            file_name=data["fileName"],
+            content_type=data["fileType"],
         )
         return Response({"uploadUrl": url, "productId": product.id}, status=status.HTTP_201_CREATED)
 
@@ -147,7 +144,7 @@ class ProductListView(APIView):
         summary="Approved products (the public catalogue), keyset-paginated",
     )
     def get(self, request):
-        params = _query(ProductListQuery, request)
+        params = _validated(ProductListQuery, request.query_params)
         page = selectors.products_approved_page(
             page_size=params["pageSize"],
             cursor=params.get("cursor"),
@@ -170,7 +167,7 @@ class ProductMineView(APIView):
         "newest first",
     )
     def get(self, request):
-        params = _query(ProductMineQuery, request)
+        params = _validated(ProductMineQuery, request.query_params)
         page = selectors.products_of_owner_page(
             owner=request.user,
             page_size=params["pageSize"],
@@ -215,9 +212,7 @@ class ProductDetailView(APIView):
         "stays listed meanwhile; a new edit replaces a pending revision)",
     )
     def patch(self, request, product_id: uuid.UUID):
-        serializer = ProductEditInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = _validated(ProductEditInput, request.data)
         revisions.product_edit(
             product_id=product_id,
             user=request.user,
@@ -263,11 +258,8 @@ class ProductRejectView(APIView):
         summary="Reject a pending product with a reason (staff); emails the seller once",
     )
     def post(self, request, product_id: uuid.UUID):
-        serializer = ProductRejectInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.product_reject(
-            product_id=product_id, by=request.user, reason=serializer.validated_data["reason"]
-        )
+        data = _validated(ProductRejectInput, request.data)
+        services.product_reject(product_id=product_id, by=request.user, reason=data["reason"])
         return _product_response(product_id, request.user)
 
 
@@ -289,10 +281,9 @@ class ProductStockView(APIView):
         "now (never undoing a concurrent order); no review",
     )
     def post(self, request, product_id: uuid.UUID):
-        serializer = StockChangeInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _validated(StockChangeInput, request.data)
         services.product_stock_change(
-            product_id=product_id, user=request.user, change=serializer.validated_data["change"]
+            product_id=product_id, user=request.user, change=data["change"]
         )
         return _product_response(product_id, request.user)
 
@@ -348,12 +339,11 @@ class RevisionApproveView(APIView):
         "seller once",
     )
     def post(self, request, product_id: uuid.UUID):
-        serializer = RevisionDecisionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _validated(RevisionDecisionInput, request.data)
         revisions.revision_approve(
             product_id=product_id,
             by=request.user,
-            revision_id=serializer.validated_data.get("revisionId"),
+            revision_id=data.get("revisionId"),
         )
         return _product_response(product_id, request.user)
 
@@ -375,12 +365,11 @@ class RevisionRejectView(APIView):
         "as it is; emails the seller once",
     )
     def post(self, request, product_id: uuid.UUID):
-        serializer = RevisionRejectInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _validated(RevisionRejectInput, request.data)
         revisions.revision_reject(
             product_id=product_id,
             by=request.user,
-            reason=serializer.validated_data["reason"],
-            revision_id=serializer.validated_data.get("revisionId"),
+            reason=data["reason"],
+            revision_id=data.get("revisionId"),
         )
         return _product_response(product_id, request.user)

@@ -2,8 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Lower
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from ecommerce.uploads import STALE_CANDIDATE, ImageStatus, ImageUpload
@@ -225,3 +225,15 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change:+d} {self.reason}"
+
+    @classmethod
+    def total(cls, **filters) -> Coalesce:
+        """The sum of a product's movements (those matching `filters`), 0 without any: an
+        expression to annotate Product rows with."""
+        per_product = (
+            cls.objects.filter(product=OuterRef("pk"), **filters)
+            .values("product")
+            .annotate(total=Sum("change"))
+            .values("total")
+        )
+        return Coalesce(Subquery(per_product, output_field=models.IntegerField()), Value(0))

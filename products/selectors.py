@@ -11,15 +11,11 @@ from decimal import Decimal
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 
 from accounts.models import User
 from ecommerce.pagination import Page, aware_datetime, keyset_page
@@ -79,21 +75,18 @@ _PRIVATE = [
 # Built once and derived for each request (a queryset is cloned by every filter, never
 # changed): the query is resolved once, not on every page (docs/performance.md).
 _CATALOGUE = Product.objects.filter(FOR_SALE).values(*_PUBLIC)
-# Units in live orders: minus the sum of the order movements of the stock ledger.
-_UNITS_SOLD = (
-    StockMovement.objects.filter(product=OuterRef("pk"), reason__in=ORDER_REASONS)
-    .values("product")
-    .annotate(total=Sum("change"))
-    .values("total")
-)
+# Whether a row is for sale, by the one rule (products.models.FOR_SALE).
+_FOR_SALE = ExpressionWrapper(FOR_SALE, output_field=BooleanField())
 _PRIVATE_ROWS = Product.objects.annotate(
-    units_sold=-Coalesce(Subquery(_UNITS_SOLD, output_field=IntegerField()), Value(0))
-).values(*_PRIVATE, "units_sold")
+    for_sale=_FOR_SALE,
+    # Units in live orders: minus the sum of the order movements of the stock ledger.
+    units_sold=-StockMovement.total(reason__in=ORDER_REASONS),
+).values(*_PRIVATE, "for_sale", "units_sold")
 
 # GET /products/mine?status=: a review status, or "delisted" (approved, taken off sale).
 OWNER_FILTERS = {
     "pending": Q(status=ProductStatus.PENDING),
-    "approved": Q(status=ProductStatus.APPROVED, listed=True),
+    "approved": FOR_SALE,
     "rejected": Q(status=ProductStatus.REJECTED),
     "delisted": Q(listed=False),
 }
@@ -172,7 +165,7 @@ def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dic
     _rows([row])
     if user is not None and (user.is_staff or user.pk == row["owner_id"]):
         return row, True
-    if row["is_approved"] and row["listed"]:
+    if row["for_sale"]:
         return row, False
     raise ProductNotFound()
 
@@ -192,7 +185,7 @@ def offers(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Offer]:
     """The products of `product_ids` that exist, by id, in one query."""
     rows = (
         Product.objects.filter(pk__in=list(product_ids))
-        .annotate(for_sale=ExpressionWrapper(FOR_SALE, output_field=BooleanField()))
+        .annotate(for_sale=_FOR_SALE)
         .values_list("id", "product_name", "price", "quantity", "for_sale")
     )
     return {

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from accounts.models import User
 from products.cache import catalogue_changed
@@ -226,16 +225,8 @@ class Mismatch:
 
 def stock_mismatches() -> list[Mismatch]:
     """Every product whose stock is not the sum of its movements, in one query."""
-    ledger = (
-        StockMovement.objects.filter(product=OuterRef("pk"))
-        .values("product")
-        .annotate(total=Sum("change"))
-        .values("total")
-    )
     rows = (
-        Product.objects.annotate(
-            ledger=Coalesce(Subquery(ledger, output_field=IntegerField()), Value(0))
-        )
+        Product.objects.annotate(ledger=StockMovement.total())
         .exclude(quantity=F("ledger"))
         .order_by("id")
         .values_list("id", "product_name", "quantity", "ledger")

@@ -23,6 +23,14 @@ from ecommerce import aws
 from ecommerce.bootstrap import bootstrap
 from tests.support.uploads import quiet_storage, subscribe_inbox  # noqa: F401 - fixtures
 
+
+def pytest_collection_modifyitems(items):
+    """Tests that migrate the database back and forth run first, before any session process
+    (the worker, the events process) holds the test database: their schema changes and the
+    flush after them would wait on those processes' queries, and can deadlock with them."""
+    items.sort(key=lambda item: item.get_closest_marker("schema_migration") is None)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "test-logs"
 

@@ -11,6 +11,7 @@ BEFORE = ("orders", "0006_order_lines")
 AFTER = ("orders", "0008_order_fields_moved_to_lines")
 
 
+@pytest.mark.schema_migration
 @pytest.mark.django_db(transaction=True)
 def test_each_existing_order_becomes_one_line():
     with migrated_back_to(BEFORE) as old:

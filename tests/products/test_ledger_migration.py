@@ -14,6 +14,7 @@ BEFORE = ("products", "0006_stock_ledger")
 AFTER = ("products", "0007_opening_balances")
 
 
+@pytest.mark.schema_migration
 @pytest.mark.django_db(transaction=True)
 def test_live_orders_open_the_ledger_so_units_sold_and_the_check_agree():
     with migrated_back_to(BEFORE) as old:

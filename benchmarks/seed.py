@@ -18,6 +18,7 @@ django.setup()
 
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.words import name_words  # noqa: E402
 from ecommerce.uploads import ImageStatus  # noqa: E402
 from products.models import Product, ProductImage, ProductStatus  # noqa: E402
 
@@ -30,31 +31,36 @@ def seed(count: int, stock: int) -> str:
     for start in range(0, count, 5000):
         images, products = [], []
         for i in range(start, min(start + 5000, count)):
-            key = f"{uuid.uuid4()}/product-{i}.png"
-            image = ProductImage(
-                status=ImageStatus.READY,
-                image_key=key,
-                image_url=f"http://127.0.0.1/bench-products/{key}",
-                uploaded_at=now,
+            product = Product(
+                seller_email="seller@example.com",
+                product_name=f"Product {i:06d} {name_words(i)}",
+                description=f"A fine item number {i} for the benchmark catalogue.",
+                category=CATEGORIES[i % len(CATEGORIES)],
+                price=Decimal(1 + (i * 37) % 5000) / 4,
+                quantity=stock,
+                file_name=f"product-{i}.png",
+                status=ProductStatus.APPROVED,
+                reviewed_at=now,
+                created_at=now - timedelta(seconds=count - i),
             )
-            images.append(image)
-            products.append(
-                Product(
-                    seller_email="seller@example.com",
-                    product_name=f"Product {i:06d}",
-                    description=f"A fine item number {i} for the benchmark catalogue.",
-                    category=CATEGORIES[i % len(CATEGORIES)],
-                    price=Decimal(1 + (i * 37) % 5000) / 4,
-                    quantity=stock,
-                    file_name=f"product-{i}.png",
-                    image=image,
-                    status=ProductStatus.APPROVED,
-                    reviewed_at=now,
-                    created_at=now - timedelta(seconds=count - i),
+            products.append(product)
+            key = f"{uuid.uuid4()}/product-{i}.png"
+            url = f"http://127.0.0.1/bench-products/{key}"
+            images.append(
+                ProductImage(
+                    product=product,
+                    status=ImageStatus.READY,
+                    image_key=key,
+                    image_url=url,
+                    renditions=[
+                        {"size": size, "width": size, "height": size, "url": f"{url}@{size}.webp"}
+                        for size in ProductImage.rendition_sizes
+                    ],
+                    uploaded_at=now,
                 )
             )
-        ProductImage.objects.bulk_create(images)
         Product.objects.bulk_create(products)
+        ProductImage.objects.bulk_create(images)
         first = first or products[-1].id
     from django.db import connection
 

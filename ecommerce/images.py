@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework import serializers
 
 from ecommerce.errors import DomainError
@@ -100,24 +100,29 @@ class ImageUploadInput(serializers.Serializer):
     fileType = serializers.ChoiceField(choices=list(IMAGE_TYPES))  # noqa: N815
 
 
-def content_problem(data: bytes, image_type: ImageType) -> str | None:
-    """Why `data` is not an image of `image_type`, or None. Decided by decoding it (Pillow),
-    not by its first bytes: a valid header followed by anything else (HTML, say) fails, and
-    so does a truncated image; an image over UPLOAD_MAX_PIXELS is refused before its pixels
-    are decoded (a decompression bomb)."""
+class ImageRefused(Exception):
+    """A landed object is not an acceptable image; the message says why."""
+
+
+def checked_image(data: bytes, image_type: ImageType) -> Image.Image:
+    """`data` decoded as an image of `image_type` (its first frame's pixels loaded), or
+    ImageRefused. Decided by decoding it (Pillow), not by its first bytes: a valid header
+    followed by anything else (HTML, say) fails, and so does a truncated image; an image over
+    UPLOAD_MAX_PIXELS is refused before its pixels are decoded (a decompression bomb)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != image_type.pillow_format:
-                    return f"content is {image.format}, declared {image_type.content_type}"
-                width, height = image.size
-                if width * height > settings.UPLOAD_MAX_PIXELS:
-                    return (
-                        f"image is {width}x{height} pixels; "
-                        f"the limit is {settings.UPLOAD_MAX_PIXELS} pixels"
-                    )
-                image.load()  # every pixel of the first frame: a truncated image fails here
+            image = Image.open(io.BytesIO(data))
+            if image.format != image_type.pillow_format:
+                raise ImageRefused(f"content is {image.format}, declared {image_type.content_type}")
+            width, height = image.size
+            if width * height > settings.UPLOAD_MAX_PIXELS:
+                raise ImageRefused(
+                    f"image is {width}x{height} pixels; "
+                    f"the limit is {settings.UPLOAD_MAX_PIXELS} pixels"
+                )
+            image.load()  # every pixel of the first frame: a truncated image fails here
+            return image
     except (
         UnidentifiedImageError,
         OSError,
@@ -126,5 +131,47 @@ def content_problem(data: bytes, image_type: ImageType) -> str | None:
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ):
-        return f"content is not a valid {image_type.content_type} image"
-    return None
+        raise ImageRefused(f"content is not a valid {image_type.content_type} image") from None
+
+
+@dataclass(frozen=True)
+class Rendition:
+    size: int  # the preset: the long side at most this many pixels
+    width: int
+    height: int
+    data: bytes
+
+
+RENDITION_TYPE = "image/webp"
+
+
+def rendition_key(key: str, size: int) -> str:
+    """Where the rendition of the object at `key` is stored, beside it. "@" never appears in
+    an upload key (safe_file_name), so a rendition's key is never an upload's."""
+    return f"{key}@{size}.webp"
+
+
+def rendition_source(key: str) -> str | None:
+    """The original's key when `key` is a rendition's, else None."""
+    source, at, suffix = key.rpartition("@")
+    return source if at and re.fullmatch(r"\d+\.webp", suffix) else None
+
+
+def renditions(image: Image.Image, sizes: tuple[int, ...]) -> list[Rendition]:
+    """WebP renditions of a decoded image, one per preset size (the long side), never
+    upscaled, turned upright by its EXIF orientation, with no metadata (no EXIF, no ICC
+    profile, no comments: only pixels are copied into the new files)."""
+    upright = ImageOps.exif_transpose(image)
+    mode = (
+        "RGBA" if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info else "RGB"
+    )
+    upright = upright.convert(mode)
+    made = []
+    for size in sizes:
+        resized = upright.copy()
+        resized.thumbnail((size, size), Image.Resampling.LANCZOS)  # shrinks only
+        resized.info = {}
+        out = io.BytesIO()
+        resized.save(out, format="WEBP", quality=82, method=4)
+        made.append(Rendition(size, resized.width, resized.height, out.getvalue()))
+    return made

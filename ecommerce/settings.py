@@ -216,6 +216,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "ProductStatusEnum": ["pending", "approved", "rejected"],  # products.serializers
+        "ImageStatusEnum": ["pending", "ready", "rejected"],  # an image upload's state
     },
 }
 

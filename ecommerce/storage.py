@@ -87,3 +87,8 @@ def set_content_type(bucket: str, key: str, content_type: str) -> None:
         MetadataDirective="REPLACE",
         ContentType=content_type,
     )
+
+
+def write(bucket: str, key: str, data: bytes, content_type: str) -> None:
+    """Store `data` at `key` with its content type (the renditions landing writes)."""
+    aws.call("s3", "put_object", Bucket=bucket, Key=key, Body=data, ContentType=content_type)

@@ -10,8 +10,10 @@ process), and its periodic cleanup (`uploads_cleanup`, one beat entry for all). 
    landed and passed the checks.
 2. The client PUTs the file to S3; S3 sends ObjectCreated to the events queue.
 3. `image_landed` (in the events process) checks the object (ecommerce/images.py). A good
-   object becomes the record's image (the previous one is deleted); a bad one is deleted
-   and the record marked rejected; an object no record asked for is deleted. Idempotent.
+   object gets the model's preset renditions written beside it (if it declares any), then
+   becomes the record's image (the previous one and its renditions are deleted); a bad one
+   is deleted and the record marked rejected; an object no record asked for is deleted.
+   Idempotent.
 4. `cleanup_stale_uploads` (Celery beat) deletes records whose upload never landed, after
    checking S3 for the object (a lost event must not lose an upload).
 
@@ -34,7 +36,16 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ecommerce import aws, storage
-from ecommerce.images import content_problem, declared_type, new_key
+from ecommerce.images import (
+    RENDITION_TYPE,
+    ImageRefused,
+    checked_image,
+    declared_type,
+    new_key,
+    rendition_key,
+    rendition_source,
+    renditions,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +77,14 @@ class ImageUpload(models.Model):
     `upload_*` the upload in progress; a replacement keeps the live image until it lands.
     Subclasses set `upload_purpose` (the bucket's purpose, e.g. "banners") and
     `cleanup_notice` (the SNS subject and message, with ``{count}``, published when the
-    cleanup deleted records); when they need their own Meta, they inherit it:
+    cleanup deleted records), and may set `rendition_sizes` (WebP renditions written at
+    landing, listed in `renditions`); when they need their own Meta, they inherit it:
     ``class Meta(ImageUpload.Meta)``.
     """
 
     upload_purpose: ClassVar[str]
     cleanup_notice: ClassVar[tuple[str, str]]
+    rendition_sizes: ClassVar[tuple[int, ...]] = ()
 
     status = models.CharField(
         max_length=10, choices=ImageStatus.choices, default=ImageStatus.PENDING
@@ -83,6 +96,8 @@ class ImageUpload(models.Model):
     # When the upload URL was handed out: the cleanup's clock.
     upload_requested_at = models.DateTimeField(default=timezone.now)
     rejection_reason = models.CharField(max_length=200, blank=True)
+    # The live image's renditions: [{"size", "width", "height", "url"}], one per preset.
+    renditions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,6 +122,19 @@ class ImageUpload(models.Model):
     @classmethod
     def image_changed(cls) -> None:
         """Called when a record's live image changed (landed, replaced or taken down)."""
+
+    @classmethod
+    def cleanup_deleted(cls, records: list[ImageUpload]) -> int:
+        """Called by the cleanup with the records it deleted; returns the count its notice
+        reports (the records, unless a subclass counts something else)."""
+        return len(records)
+
+    @classmethod
+    def object_keys(cls, key: str | None) -> list[str]:
+        """The objects an image key stands for: the original and its renditions."""
+        if not key:
+            return []
+        return [key, *(rendition_key(key, size) for size in cls.rendition_sizes)]
 
 
 def upload_models() -> dict[str, type[ImageUpload]]:
@@ -150,10 +178,11 @@ def upload_start(record: ImageUpload, *, file_name: str, content_type: str) -> s
 def record_delete(record: ImageUpload) -> None:
     """Delete a record and its objects (live image and upload in progress)."""
     # Objects first: if S3 is unreachable the caller gets a 503 and nothing has changed. An
-    # upload landing after this finds no record and is deleted by `image_landed`.
-    for key in (record.image_key, record.upload_key):
-        if key:
-            storage.delete(record.bucket(), key)
+    # upload (or a rendition) landing after this finds no record and is deleted by
+    # `image_landed`.
+    model = type(record)
+    for key in (*model.object_keys(record.image_key), *model.object_keys(record.upload_key)):
+        storage.delete(record.bucket(), key)
     live = record.status == ImageStatus.READY
     record.delete()
     if live:
@@ -166,50 +195,81 @@ class Outcome(enum.StrEnum):
     ORPHAN = "orphan"  # no record asked for this key: deleted
     UNCHANGED = "unchanged"  # already the live image (a redelivered event)
     GONE = "gone"  # the object is no longer there: nothing to do
+    RENDITION = "rendition"  # one of the renditions landing writes: nothing to do
 
 
 class ObjectGone(Exception):
     """The object is no longer in the bucket."""
 
 
-def object_problem(bucket: str, key: str) -> str | None:
-    """Why the object cannot be an image for its key, or None when it is fine. A fine
-    object is stored with its declared type afterwards, whatever the upload said, since the
-    stored type is what its public URL serves (text/html would be a stored XSS)."""
+def object_checked(bucket: str, key: str):
+    """The object decoded as the image its key was issued for (a PIL image), or ImageRefused
+    saying why it cannot be. A fine object is stored with its declared type afterwards,
+    whatever the upload said, since the stored type is what its public URL serves
+    (text/html would be a stored XSS)."""
     found = storage.head(bucket, key)
     if found is None:
         raise ObjectGone(key)
     image_type = declared_type(key)
     if image_type is None:
-        return "not an upload key"
+        raise ImageRefused("not an upload key")
     size = found["ContentLength"]
     if size > settings.UPLOAD_MAX_BYTES:
-        return f"file is {size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}"
+        raise ImageRefused(f"file is {size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}")
     if size == 0:
-        return "file is empty"
-    problem = content_problem(storage.read(bucket, key), image_type)
-    if problem is None and found.get("ContentType") != image_type.content_type:
+        raise ImageRefused("file is empty")
+    image = checked_image(storage.read(bucket, key), image_type)
+    if found.get("ContentType") != image_type.content_type:
         storage.set_content_type(bucket, key, image_type.content_type)
-    return problem
+    return image
+
+
+def _write_renditions(model: type[ImageUpload], bucket: str, key: str, image) -> list[dict]:
+    """Write the model's preset renditions of a checked image beside it; returns what the
+    record lists of them."""
+    written = []
+    for made in renditions(image, model.rendition_sizes):
+        target = rendition_key(key, made.size)
+        storage.write(bucket, target, made.data, RENDITION_TYPE)
+        written.append(
+            {
+                "size": made.size,
+                "width": made.width,
+                "height": made.height,
+                "url": storage.public_url(bucket, target),
+            }
+        )
+    return written
 
 
 def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
     """Handle an ObjectCreated event for a bucket of `model`; safe to run any number of times."""
-    record = model.objects.filter(Q(upload_key=obj.key) | Q(image_key=obj.key)).first()
     log = {"bucket": obj.bucket, "key": obj.key, "model": model._meta.label}
+    source = rendition_source(obj.key)
+    if source is not None:
+        if model.objects.filter(Q(upload_key=source) | Q(image_key=source)).exists():
+            return Outcome.RENDITION
+        storage.delete(obj.bucket, obj.key)  # written for an image deleted meanwhile
+        logger.info("rendition with no record deleted", extra=log)
+        return Outcome.ORPHAN
+    record = model.objects.filter(Q(upload_key=obj.key) | Q(image_key=obj.key)).first()
     if record is None:
         storage.delete(obj.bucket, obj.key)
         logger.info("upload with no record deleted", extra=log)
         return Outcome.ORPHAN
     log["record"] = str(record.pk)
     try:
-        problem = object_problem(obj.bucket, obj.key)
+        image = object_checked(obj.bucket, obj.key)
+        problem = None
     except ObjectGone:
         logger.info("uploaded object already gone", extra=log)
         return Outcome.GONE
+    except ImageRefused as refused:
+        problem = str(refused)
 
     if problem is not None:
-        storage.delete(obj.bucket, obj.key)
+        for key in model.object_keys(obj.key):  # renditions too, if it was the live image
+            storage.delete(obj.bucket, key)
         with transaction.atomic():
             if _reject(model, record, obj.key, problem):
                 transaction.on_commit(model.image_changed)
@@ -218,12 +278,19 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
     if record.image_key == obj.key:
         return Outcome.UNCHANGED
 
+    # Listed only once its renditions exist: they are written before the record changes.
+    listed_renditions = _write_renditions(model, obj.bucket, obj.key, image)
     with transaction.atomic():
         current = model.objects.select_for_update().filter(pk=record.pk, upload_key=obj.key).first()
         if current is None:
-            return Outcome.UNCHANGED  # another handler got there first
+            if not model.objects.filter(image_key=obj.key).exists():
+                # The record was deleted (or moved on) meanwhile: nothing will list these.
+                for key in model.object_keys(obj.key):
+                    storage.delete(obj.bucket, key)
+            return Outcome.UNCHANGED  # or another handler got there first
         replaced = current.image_key
         current.image_key, current.upload_key = obj.key, None
+        current.renditions = listed_renditions
         current.image_url = storage.public_url(obj.bucket, obj.key)
         current.uploaded_at = timezone.now()
         current.status, current.rejection_reason = ImageStatus.READY, ""
@@ -232,6 +299,7 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
                 "image_key",
                 "upload_key",
                 "image_url",
+                "renditions",
                 "uploaded_at",
                 "status",
                 "rejection_reason",
@@ -241,7 +309,8 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
     logger.info("image ready", extra=log)
     if replaced:
         try:
-            storage.delete(obj.bucket, replaced)
+            for key in model.object_keys(replaced):
+                storage.delete(obj.bucket, key)
         except Exception:  # noqa: BLE001 - the new image is live; a stray old object is harmless
             logger.exception("replaced image could not be deleted", extra={**log, "old": replaced})
     return Outcome.READY
@@ -263,11 +332,36 @@ def _reject(model: type[ImageUpload], record: ImageUpload, key: str, reason: str
         model.objects.filter(pk=record.pk, image_key=key).update(
             image_key=None,
             image_url="",
+            renditions=[],
             uploaded_at=None,
             status=ImageStatus.PENDING if record.upload_key else ImageStatus.REJECTED,
             rejection_reason=reason[:200],
         )
     )
+
+
+def renditions_missing(model: type[ImageUpload]) -> list:
+    """The ids of `model`'s live images whose renditions are not the model's presets
+    (images that landed before the presets were what they are)."""
+    wanted = list(model.rendition_sizes)
+    ready = model.objects.filter(status=ImageStatus.READY).values_list("pk", "renditions")
+    return [pk for pk, made in ready if [r["size"] for r in made] != wanted]
+
+
+def renditions_write(record: ImageUpload) -> bool:
+    """Write the presets of a live image that lacks them (`manage.py image_renditions`);
+    returns whether they were written (False: the image changed or is gone meanwhile)."""
+    model, bucket, key = type(record), record.bucket(), record.image_key
+    try:
+        image = object_checked(bucket, key)
+    except (ObjectGone, ImageRefused) as problem:
+        logger.warning("image for renditions unusable", extra={"key": key, "reason": str(problem)})
+        return False
+    written = _write_renditions(model, bucket, key, image)
+    if model.objects.filter(pk=record.pk, image_key=key).update(renditions=written):
+        transaction.on_commit(model.image_changed)
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -293,7 +387,8 @@ def cleanup_stale_uploads(model: type[ImageUpload]) -> CleanupResult:
     """
     queryset = model.cleanup_candidates()
     bucket = model.bucket()
-    deleted = completed = 0
+    deleted: list[ImageUpload] = []
+    completed = 0
     candidates = stale_uploads(
         queryset, older_than=timedelta(seconds=settings.CLEANUP_MAX_AGE_SECONDS)
     )
@@ -308,22 +403,23 @@ def cleanup_stale_uploads(model: type[ImageUpload]) -> CleanupResult:
         )
         if record.status == ImageStatus.READY:
             unchanged.update(upload_key=None)  # an abandoned replacement; the image stays
-        else:
-            deleted += unchanged.delete()[1].get(model._meta.label, 0)
-    if deleted:
+        elif unchanged.delete()[1].get(model._meta.label, 0):
+            deleted.append(record)
+    count = model.cleanup_deleted(deleted)
+    if count:
         subject, message = model.cleanup_notice
         aws.call(
             "sns",
             "publish",
             TopicArn=aws.topic_arn(),
             Subject=subject,
-            Message=message.format(count=deleted),
+            Message=message.format(count=count),
         )
     logger.info(
         "upload cleanup done",
-        extra={"model": model._meta.label, "deleted": deleted, "completed": completed},
+        extra={"model": model._meta.label, "deleted": count, "completed": completed},
     )
-    return CleanupResult(deleted=deleted, completed=completed)
+    return CleanupResult(deleted=count, completed=completed)
 
 
 def uploads_cleanup() -> dict[str, CleanupResult]:

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from ecommerce.models import Email
-from products import revisions, services
+from products import revisions, selectors, services
 from products.errors import ReviewRefused
 from products.models import REVISED_FIELDS, Product, ProductRevision, RevisionStatus, StockMovement
 
@@ -73,7 +73,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     list_filter = [ChangesRequestedFilter, "status", "listed", "category"]
     search_fields = ["product_name", "seller_email"]
-    list_select_related = ["image", "owner", "reviewed_by"]
+    list_select_related = ["owner", "reviewed_by"]
     ordering = ["-created_at"]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "approve_changes", "reject_changes"]
@@ -98,11 +98,17 @@ class ProductAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
+    def get_queryset(self, request):
+        # The main image's URL with each row: no query per row in the list.
+        return super().get_queryset(request).annotate(main_image_url=selectors.MAIN_IMAGE_URL)
+
     @admin.display(description="image")
     def image_preview(self, obj: Product):
-        if not obj.image_url:
+        if not obj.main_image_url:
             return "—"
-        return format_html('<a href="{0}"><img src="{0}" alt="" height="60"></a>', obj.image_url)
+        return format_html(
+            '<a href="{0}"><img src="{0}" alt="" height="60"></a>', obj.main_image_url
+        )
 
     @admin.display(description="requested changes")
     def requested_changes(self, obj: Product):
@@ -135,12 +141,26 @@ class ProductAdmin(admin.ModelAdmin):
         found = Email.objects.filter(keys).order_by("created_at")
         return "; ".join(f"{e.subject}: {e.state}" for e in found) or "—"
 
-    @admin.display(description="image upload")
-    def image_status(self, obj: Product) -> str:
-        if obj.image is None:
-            return "—"
-        reason = f": {obj.image.rejection_reason}" if obj.image.rejection_reason else ""
-        return f"{obj.image.get_status_display()}{reason}"
+    @admin.display(description="images")
+    def image_status(self, obj: Product):
+        """Every image in order, with its upload's state."""
+        images = obj.images.order_by("position", "id")
+        return (
+            format_html_join(
+                "",
+                '<p><a href="{0}">{1}</a> {2}{3}</p>',
+                (
+                    (
+                        image.image_url or "#",
+                        image.image_key or image.upload_key or "",
+                        image.get_status_display(),
+                        f": {image.rejection_reason}" if image.rejection_reason else "",
+                    )
+                    for image in images
+                ),
+            )
+            or "—"
+        )
 
     def has_add_permission(self, request) -> bool:
         return False  # sellers submit products through the API, with their image
@@ -153,7 +173,7 @@ class ProductAdmin(admin.ModelAdmin):
         services.product_delete(obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        for product in queryset.select_related("image"):
+        for product in queryset:
             services.product_delete(product)
 
     @admin.action(description="Approve selected", permissions=["change"])

@@ -17,6 +17,10 @@ from ecommerce.pagination import Page
 from ecommerce.shapes import in_shape
 from products import revisions, selectors, services
 from products.serializers import (
+    CatalogueFilterQuery,
+    FacetsOutput,
+    ImageOrderInput,
+    ImageUploadOutput,
     ProductDetailOutput,
     ProductEditInput,
     ProductListQuery,
@@ -25,6 +29,7 @@ from products.serializers import (
     ProductPageOutput,
     ProductPrivateOutput,
     ProductPrivatePageOutput,
+    ProductPublicOutput,
     ProductRejectInput,
     ProductSubmitInput,
     ProductSubmitOutput,
@@ -65,7 +70,7 @@ def _page_response(request, page: Page, query: Mapping, shape=ProductOutput) -> 
 
 def _product_response(product_id: uuid.UUID, user) -> Response:
     row, private = selectors.product_for_viewer(product_id=product_id, user=user)
-    return Response(in_shape([row], ProductPrivateOutput if private else ProductOutput)[0])
+    return Response(in_shape([row], ProductPrivateOutput if private else ProductPublicOutput)[0])
 
 
 def _validated(serializer_class, data) -> dict:
@@ -148,11 +153,97 @@ class ProductListView(APIView):
         page = selectors.products_approved_page(
             page_size=params["pageSize"],
             cursor=params.get("cursor"),
-            ordering=params["ordering"],
+            ordering=params.get("ordering"),
             category=params.get("category"),
             search=params.get("search"),
         )
         return _page_response(request, page, params)
+
+
+class ProductFacetsView(APIView):
+    # Public and user-independent, cached as the catalogue's pages are.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[CatalogueFilterQuery],
+        responses={200: FacetsOutput},
+        tags=TAGS,
+        summary="Counts for a filter sidebar: products for sale matching the search, per "
+        "category and per price band (one query)",
+    )
+    def get(self, request):
+        params = _validated(CatalogueFilterQuery, request.query_params)
+        facets = selectors.catalogue_facets(
+            search=params.get("search"), category=params.get("category")
+        )
+        return Response(in_shape([facets], FacetsOutput)[0])
+
+
+class ProductImagesUploadUrlView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ImageUploadInput,
+        responses={
+            201: ImageUploadOutput,
+            404: NOT_YOURS,
+            409: OpenApiResponse(description="`too_many_images`: the product has 8."),
+        },
+        tags=TAGS,
+        extensions=links(201, GetProduct=product_link("$response.body#/productId")),
+        summary="One more image for your product (the owner, or staff): a presigned PUT URL; "
+        "listed once it has landed with its renditions",
+    )
+    def post(self, request, product_id: uuid.UUID):
+        data = _validated(ImageUploadInput, request.data)
+        image, url = services.product_image_add(
+            product_id=product_id,
+            user=request.user,
+            file_name=data["fileName"],
+            content_type=data["fileType"],
+        )
+        return Response(
+            {"uploadUrl": url, "imageId": image.id, "productId": product_id},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProductImageView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            204: None,
+            404: OpenApiResponse(description="No such product or image, or not yours."),
+            409: OpenApiResponse(
+                description="`last_image`: the only landed image of an approved product."
+            ),
+        },
+        tags=TAGS,
+        summary="Delete one of your product's images with its renditions (the owner, or staff)",
+    )
+    def delete(self, request, product_id: uuid.UUID, image_id: uuid.UUID):
+        services.product_image_delete(product_id=product_id, image_id=image_id, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductImagesOrderView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ImageOrderInput,
+        responses={200: ProductPrivateOutput, 404: NOT_YOURS},
+        tags=TAGS,
+        summary="Order your product's images (the owner, or staff): the first landed one is "
+        "the main image, the catalogue's thumbnail",
+    )
+    def put(self, request, product_id: uuid.UUID):
+        data = _validated(ImageOrderInput, request.data)
+        services.product_images_order(
+            product_id=product_id, user=request.user, image_ids=data["imageIds"]
+        )
+        return _product_response(product_id, request.user)
 
 
 class ProductMineView(APIView):

@@ -18,6 +18,7 @@ the two databases run different statements (docs/performance.md says why).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 
@@ -64,10 +65,12 @@ def catalogue_changed() -> None:
 
 
 def page_key(request) -> tuple[int, str]:
-    """What a page depends on: (the version, the host (its `next` URL is absolute) and the
-    query string, parameters sorted so that equivalent queries share an entry)."""
+    """What a page depends on: (the version, the URL without its query (its `next` URL is
+    absolute) and the query string, parameters sorted so that equivalent queries share an
+    entry)."""
     query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
-    return catalogue_version(), f"{request.scheme}://{request.get_host()}|{query}"
+    base = f"{request.scheme}://{request.get_host()}{request.path_info}"
+    return catalogue_version(), f"{base}|{query}"
 
 
 # One entry per (host, query), holding the version it was built for: a page of a newer
@@ -113,17 +116,22 @@ class CatalogueCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    @staticmethod
+    # The cached answers: the catalogue's pages and its facets.
+    VIEWS = ("product-list", "product-facets")
+
+    @classmethod
     @functools.cache
-    def _path(urlconf: str) -> str | None:
-        try:
-            return reverse("product-list", urlconf=urlconf)
-        except NoReverseMatch:  # a URLconf without the catalogue (some tests')
-            return None
+    def _paths(cls, urlconf: str) -> frozenset[str]:
+        paths = set()
+        for name in cls.VIEWS:
+            # A URLconf without the catalogue (some tests') has none.
+            with contextlib.suppress(NoReverseMatch):
+                paths.add(reverse(name, urlconf=urlconf))
+        return frozenset(paths)
 
     def __call__(self, request):
-        path = self._path(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
-        if request.method != "GET" or request.path_info != path or not enabled():
+        paths = self._paths(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+        if request.method != "GET" or request.path_info not in paths or not enabled():
             return self.get_response(request)
         key = page_key(request)
         cached = get(key)

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from ecommerce.errors import Conflict, NotFound
+from ecommerce.errors import Conflict, DomainError, NotFound
 
 
 class ProductNotFound(NotFound):
@@ -93,3 +93,29 @@ class RevisionDecided(ReviewRefused):
 
 class RevisionChanged(ReviewRefused):
     code = "revision_changed"
+
+
+class ImageNotFound(NotFound):
+    code = "image_not_found"
+
+    def __init__(self, message: str = "The product has no such image.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class TooManyImages(Conflict):
+    code = "too_many_images"
+
+
+class LastImage(Conflict):
+    """The only image of an approved product cannot go: the catalogue shows it."""
+
+    code = "last_image"
+
+
+class ImagesMismatch(DomainError):
+    """An image order that does not name every image of the product exactly once."""
+
+    code = "invalid"
+
+    def __init__(self, message: str):
+        super().__init__("Invalid input.", extra={"fields": {"imageIds": [message]}})

@@ -1,13 +1,14 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from ecommerce.uploads import STALE_CANDIDATE, ImageStatus, ImageUpload
 from products.cache import catalogue_changed
+from products.search import SearchDocument, SearchDocumentField
 
 
 class ProductStatus(models.TextChoices):
@@ -23,12 +24,17 @@ MAX_STOCK = 1_000_000
 FOR_SALE = models.Q(status=ProductStatus.APPROVED, listed=True)
 
 
+# A product has at most this many images.
+MAX_IMAGES = 8
+
+
 class ProductImage(ImageUpload):
-    """A product's image, uploaded straight to S3 through the shared mechanism.
+    """One of a product's images (up to MAX_IMAGES, in `position` order; the first ready one
+    is the product's main image), uploaded straight to S3 through the shared mechanism, with
+    WebP renditions written at landing.
 
     Its own row because the mechanism's `status` and `rejection_reason` describe the image
     (pending / ready / rejected upload) while the product's describe the staff review.
-    Deleting it (the stale-upload cleanup) deletes its product.
     """
 
     upload_purpose = "products"
@@ -36,8 +42,12 @@ class ProductImage(ImageUpload):
         "Product cleanup Notification",
         "Cleanup completed. Deleted {count} outdated products",
     )
+    # The long side of each rendition: a grid's thumbnail, and a product page's picture.
+    rendition_sizes = (256, 1024)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    product = models.ForeignKey("Product", on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta(ImageUpload.Meta):
         # The inherited index, renamed: "products_productimage_stale_idx" exceeds 30 chars.
@@ -46,20 +56,33 @@ class ProductImage(ImageUpload):
                 fields=["upload_requested_at"],
                 condition=STALE_CANDIDATE,
                 name="products_image_stale_idx",
-            )
+            ),
+            # A product's images in order (the catalogue's main image, the gallery).
+            models.Index(fields=["product", "position", "id"], name="products_image_order_idx"),
         ]
 
     def __str__(self) -> str:
         return f"product image {self.id}"
 
     @classmethod
-    def cleanup_candidates(cls) -> models.QuerySet:
-        # Approved products are never cleaned up (a lost image is for staff to see).
-        return cls.objects.exclude(product__status=ProductStatus.APPROVED)
-
-    @classmethod
     def image_changed(cls) -> None:
         catalogue_changed()  # the catalogue shows the image
+
+    @classmethod
+    def cleanup_deleted(cls, records: list[ImageUpload]) -> int:
+        """The stale images are gone; their products go too when they are not approved and
+        have no image left (a submission whose upload never came). Approved products are
+        never cleaned up (a lost image is for staff to see). Returns the products deleted."""
+        ids = sorted({record.product_id for record in records})
+        with transaction.atomic():
+            # Locked first, as adding an image locks it: no image is added meanwhile.
+            list(Product.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+            imageless = (
+                Product.objects.filter(pk__in=ids)
+                .exclude(status=ProductStatus.APPROVED)
+                .exclude(Exists(cls.objects.filter(product=OuterRef("pk"))))
+            )
+            return imageless.delete()[1].get(Product._meta.label, 0)
 
 
 class Product(models.Model):
@@ -86,10 +109,6 @@ class Product(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.IntegerField()
     file_name = models.CharField(max_length=255, blank=True)
-    # Null only for rows made without the API (tests, fixtures); the API always sets it.
-    image = models.OneToOneField(
-        ProductImage, on_delete=models.CASCADE, null=True, blank=True, related_name="product"
-    )
     status = models.CharField(
         max_length=10, choices=ProductStatus.choices, default=ProductStatus.PENDING
     )
@@ -104,6 +123,11 @@ class Product(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The full-text search document, computed by the database from the texts in the same
+    # statement that changes them (products/search.py).
+    search_document = models.GeneratedField(
+        expression=SearchDocument(), output_field=SearchDocumentField(), db_persist=True
+    )
 
     class Meta:
         constraints = [
@@ -141,12 +165,9 @@ class Product(models.Model):
         return self.status == ProductStatus.APPROVED
 
     @property
-    def image_url(self) -> str:
-        return self.image.image_url if self.image else ""
-
-    @property
-    def has_image(self) -> bool:
-        return self.image is not None and self.image.status == ImageStatus.READY
+    def main_image(self) -> ProductImage | None:
+        """The first ready image, or None."""
+        return self.images.filter(status=ImageStatus.READY).order_by("position", "id").first()
 
 
 class RevisionStatus(models.TextChoices):

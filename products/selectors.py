@@ -10,17 +10,31 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
+    Count,
     ExpressionWrapper,
+    JSONField,
+    Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Lower
 
 from accounts.models import User
 from ecommerce.pagination import Page, aware_datetime, keyset_page
+from ecommerce.uploads import ImageStatus
 from products.errors import ProductNotFound
-from products.models import FOR_SALE, ORDER_REASONS, Product, ProductStatus, StockMovement
+from products.models import (
+    FOR_SALE,
+    ORDER_REASONS,
+    Product,
+    ProductImage,
+    ProductStatus,
+    StockMovement,
+)
+from products.search import matching, search_terms
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -32,7 +46,15 @@ ORDERINGS = {
     "productName": ("product_name", str),
 }
 DEFAULT_ORDERING = "-createdAt"
-ORDERING_CHOICES = [f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")]
+# Best match first (products/search.py): only with a search, where it is the default.
+RELEVANCE = "relevance"
+ORDERING_CHOICES = [RELEVANCE, *(f"{sign}{name}" for name in ORDERINGS for sign in ("", "-"))]
+
+# The price bands of the facets: [low, high) in the shop's currency, the last open-ended.
+PRICE_BANDS = [(0, 10), (10, 25), (25, 50), (50, 100), (100, 250), (250, 500), (500, None)]
+
+# The thumbnail the catalogue shows: this rendition of the main image.
+THUMBNAIL_SIZE = 256
 
 # A revision's columns, nested as `revision` by `_rows` (None when there is none).
 _REVISION = [
@@ -57,7 +79,6 @@ _PUBLIC = [
     "category",
     "created_at",
     "status",
-    "image__image_url",
 ]
 _PRIVATE = [
     *_PUBLIC,
@@ -66,15 +87,26 @@ _PRIVATE = [
     "seller_email",
     "reviewed_at",
     "owner_id",
-    "image__status",
-    "image__rejection_reason",
     *(f"revision__{name}" for name in _REVISION),
 ]
+# An image as the detail shows it (`images`, in order).
+_IMAGE = ["id", "position", "status", "image_url", "renditions", "rejection_reason"]
 
+# A product's main image: its first ready one. The catalogue reads its URL and renditions
+# with the page, in the same query (an index seek per row: products_image_order_idx).
+_MAIN_IMAGE = ProductImage.objects.filter(
+    product=OuterRef("pk"), status=ImageStatus.READY
+).order_by("position", "id")
+MAIN_IMAGE_URL = Subquery(_MAIN_IMAGE.values("image_url")[:1])
+_WITH_MAIN_IMAGE = {
+    "image_url": MAIN_IMAGE_URL,
+    "main_renditions": Subquery(_MAIN_IMAGE.values("renditions")[:1], output_field=JSONField()),
+}
 
 # Built once and derived for each request (a queryset is cloned by every filter, never
 # changed): the query is resolved once, not on every page (docs/performance.md).
-_CATALOGUE = Product.objects.filter(FOR_SALE).values(*_PUBLIC)
+_CATALOGUE = Product.objects.filter(FOR_SALE).values(*_PUBLIC).annotate(**_WITH_MAIN_IMAGE)
+_FOR_SALE_ROWS = Product.objects.filter(FOR_SALE)
 # Whether a row is for sale, by the one rule (products.models.FOR_SALE).
 _FOR_SALE = ExpressionWrapper(FOR_SALE, output_field=BooleanField())
 _PRIVATE_ROWS = Product.objects.annotate(
@@ -92,27 +124,71 @@ OWNER_FILTERS = {
 }
 
 
-def _rows(rows: list[dict]) -> list[dict]:
+def _thumbnail(renditions: list[dict] | None) -> str:
+    found = [r["url"] for r in renditions or () if r["size"] == THUMBNAIL_SIZE]
+    return found[0] if found else ""
+
+
+def _rows(rows: list[dict], *, images: bool = False) -> list[dict]:
     """Rows with the values the shapes read beside the columns: whether the product is
-    approved, and its image's URL and state ("" and "pending" until an image landed)."""
+    approved, its main image's URL and thumbnail ("" until an image has landed), and with
+    `images` every image in order (one more query for all the rows), and for private rows
+    the main upload's state."""
+    by_product: dict[uuid.UUID, list[dict]] = {row["id"]: [] for row in rows}
+    if images:
+        found = ProductImage.objects.filter(product__in=list(by_product)).order_by(
+            "product", "position", "id"
+        )
+        for image in found.values("product_id", *_IMAGE):
+            by_product[image.pop("product_id")].append(image)
     for row in rows:
         row["is_approved"] = row["status"] == ProductStatus.APPROVED
-        row["image_url"] = row.pop("image__image_url") or ""
-        if "image__status" in row:
-            row["image_status"] = row.pop("image__status") or "pending"
-            row["image_rejection_reason"] = row.pop("image__rejection_reason") or ""
+        if images:
+            row["images"] = by_product[row["id"]]
+            ready = [i for i in row["images"] if i["status"] == ImageStatus.READY]
+            row["image_url"] = ready[0]["image_url"] if ready else ""
+            row["thumbnail_url"] = _thumbnail(ready[0]["renditions"] if ready else None)
+        else:
+            row["image_url"] = row["image_url"] or ""
+            row["thumbnail_url"] = _thumbnail(row.pop("main_renditions"))
+        if "revision__id" in row:
+            # The image upload's state: ready once one has landed, else the first one's.
+            first = row["images"][0] if row["images"] else None
+            row["image_status"] = (
+                "ready" if row["image_url"] else first["status"] if first else "pending"
+            )
+            row["image_rejection_reason"] = first["rejection_reason"] if first else ""
             revision = {name: row.pop(f"revision__{name}") for name in _REVISION}
             row["revision"] = revision if revision["id"] is not None else None
     return rows
 
 
-def _page(queryset: QuerySet, *, ordering: str, page_size: int, cursor: str | None) -> Page:
-    field, parse = ORDERINGS[ordering.lstrip("-")]
-    sign = "-" if ordering.startswith("-") else ""
-    page = keyset_page(
-        queryset, order_by=f"{sign}{field}", parse=parse, page_size=page_size, cursor=cursor
-    )
-    return Page(_rows(page.items), page.next_cursor)
+def _page(
+    queryset: QuerySet, *, ordering: str, page_size: int, cursor: str | None, images: bool
+) -> Page:
+    if ordering == RELEVANCE:
+        order_by, parse = "-relevance", float
+    else:
+        field, parse = ORDERINGS[ordering.lstrip("-")]
+        order_by = f"{'-' if ordering.startswith('-') else ''}{field}"
+    page = keyset_page(queryset, order_by=order_by, parse=parse, page_size=page_size, cursor=cursor)
+    return Page(_rows(page.items, images=images), page.next_cursor)
+
+
+def _catalogue_filtered(queryset: QuerySet, category: str | None, terms: list[str]) -> QuerySet:
+    if category:
+        queryset = queryset.alias(category_lower=Lower("category")).filter(
+            category_lower=Lower(Value(category))
+        )
+    return matching(queryset, terms) if terms else queryset
+
+
+def catalogue_ordering(ordering: str | None, search: str | None) -> str:
+    """The ordering a catalogue query gets: as asked, else by relevance when searching and
+    newest first when not (relevance without search words is newest first too)."""
+    if not search_terms(search or ""):
+        return DEFAULT_ORDERING if ordering in (None, RELEVANCE) else ordering
+    return ordering or RELEVANCE
 
 
 def products_approved_page(
@@ -123,22 +199,55 @@ def products_approved_page(
     category: str | None = None,
     search: str | None = None,
 ) -> Page:
-    """The public catalogue: approved products only, one query per page.
+    """The public catalogue: products for sale, one query per page, each row with its main
+    image and thumbnail.
 
-    `category` is exact but case-insensitive (the Lower(category) index); `search` looks
-    in name and description (a scan within the approved rows). The filters and the keyset
-    match the partial indexes on approved rows (products/models.py).
+    `category` is exact but case-insensitive (the Lower(category) index); `search` is
+    full-text over name, category and description (products/search.py). The filters and
+    the keyset match the indexes (products/models.py).
     """
-    queryset = _CATALOGUE
-    if category:
-        queryset = queryset.alias(category_lower=Lower("category")).filter(
-            category_lower=Lower(Value(category))
+    queryset = _catalogue_filtered(_CATALOGUE, category, search_terms(search or ""))
+    return _page(
+        queryset,
+        ordering=catalogue_ordering(ordering, search),
+        page_size=page_size,
+        cursor=cursor,
+        images=False,
+    )
+
+
+def catalogue_facets(*, search: str | None = None, category: str | None = None) -> dict:
+    """Counts for a filter sidebar, in one query: products for sale matching `search` per
+    category (whatever `category` is, so the sidebar can switch), and per price band within
+    `category` when given."""
+    terms = search_terms(search or "")
+    queryset = _catalogue_filtered(_FOR_SALE_ROWS, None, terms)
+    bands = {
+        f"band_{i}": Count(
+            "pk", filter=Q(price__gte=low) & (Q() if high is None else Q(price__lt=high))
         )
-    if search:
-        queryset = queryset.filter(
-            Q(product_name__icontains=search) | Q(description__icontains=search)
-        )
-    return _page(queryset, ordering=ordering, page_size=page_size, cursor=cursor)
+        for i, (low, high) in enumerate(PRICE_BANDS)
+    }
+    rows = (
+        queryset.values(category_lower=Lower("category"))
+        .annotate(name=Min("category"), count=Count("pk"), **bands)
+        .order_by("-count", "category_lower")
+    )
+    chosen = category.lower() if category else None
+    categories, band_counts = [], [0] * len(PRICE_BANDS)
+    for row in rows:
+        categories.append({"category": row["name"], "count": row["count"]})
+        if chosen is None or row["category_lower"] == chosen:
+            for i in range(len(PRICE_BANDS)):
+                band_counts[i] += row[f"band_{i}"]
+    return {
+        "total": sum(band_counts),
+        "categories": categories,
+        "price_bands": [
+            {"min": low, "max": high, "count": count}
+            for (low, high), count in zip(PRICE_BANDS, band_counts, strict=True)
+        ],
+    }
 
 
 def products_of_owner_page(
@@ -153,7 +262,9 @@ def products_of_owner_page(
     queryset = _PRIVATE_ROWS.filter(owner=owner)
     if status:
         queryset = queryset.filter(OWNER_FILTERS[status])
-    return _page(queryset, ordering=DEFAULT_ORDERING, page_size=page_size, cursor=cursor)
+    return _page(
+        queryset, ordering=DEFAULT_ORDERING, page_size=page_size, cursor=cursor, images=True
+    )
 
 
 def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dict, bool]:
@@ -162,10 +273,12 @@ def product_for_viewer(*, product_id: uuid.UUID, user: User | None) -> tuple[dic
     row = _PRIVATE_ROWS.filter(pk=product_id).first()
     if row is None:
         raise ProductNotFound()
-    _rows([row])
+    _rows([row], images=True)
     if user is not None and (user.is_staff or user.pk == row["owner_id"]):
         return row, True
     if row["for_sale"]:
+        # Anyone sees the images that have landed, not the uploads in progress.
+        row["images"] = [i for i in row["images"] if i["status"] == ImageStatus.READY]
         return row, False
     raise ProductNotFound()
 

@@ -12,7 +12,7 @@ from ecommerce.fields import (
 )
 from ecommerce.images import ImageUploadInput
 from products import selectors
-from products.models import MAX_STOCK
+from products.models import MAX_IMAGES, MAX_STOCK
 
 MAX_PRICE = Decimal("1000000.00")
 
@@ -66,16 +66,66 @@ class ProductMineQuery(ProductPageQuery):
     )
 
 
-class ProductListQuery(ProductPageQuery):
+class CatalogueFilterQuery(serializers.Serializer):
     category = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Exact, case-insensitive."
     )
     search = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text="In name and description."
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Full-text in name, category and description: every word must match, "
+        "the last one also as the start of a word (`snea` finds sneakers).",
     )
+
+
+class ProductListQuery(CatalogueFilterQuery, ProductPageQuery):
     ordering = serializers.ChoiceField(
-        choices=selectors.ORDERING_CHOICES, default=selectors.DEFAULT_ORDERING
+        choices=selectors.ORDERING_CHOICES,
+        required=False,
+        help_text="`relevance` (best match first) is the default with `search`; "
+        "`-createdAt` without (where `relevance` means it too).",
     )
+
+
+class FacetCategoryOutput(serializers.Serializer):
+    category = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class FacetPriceBandOutput(serializers.Serializer):
+    min = serializers.IntegerField(help_text="Prices from this (included).")
+    max = serializers.IntegerField(
+        allow_null=True, help_text="Up to this (excluded); null: no limit."
+    )
+    count = serializers.IntegerField()
+
+
+class FacetsOutput(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text="Products for sale matching the search (and the category, when given)."
+    )
+    categories = FacetCategoryOutput(
+        many=True, help_text="Matches per category (whatever `category` is), most first."
+    )
+    priceBands = FacetPriceBandOutput(  # noqa: N815
+        source="price_bands", many=True, help_text="Matches per price band, in the category."
+    )
+
+
+class ImageOrderInput(serializers.Serializer):
+    imageIds = serializers.ListField(  # noqa: N815
+        child=StrictUUIDField(),
+        min_length=1,
+        max_length=MAX_IMAGES,
+        help_text="Every image of the product, once each, in the new order.",
+    )
+
+
+class ImageUploadOutput(serializers.Serializer):
+    uploadUrl = serializers.URLField()  # noqa: N815
+    imageId = serializers.UUIDField()  # noqa: N815
+    productId = serializers.UUIDField()  # noqa: N815
 
 
 class StockChangeInput(serializers.Serializer):
@@ -143,10 +193,55 @@ class ProductOutput(serializers.Serializer):
     quantity = serializers.IntegerField()
     category = serializers.CharField()
     imageUrl = serializers.CharField(  # noqa: N815
-        source="image_url", help_text="Empty until the image has landed."
+        source="image_url", help_text="The main image as uploaded; empty until one has landed."
+    )
+    thumbnailUrl = serializers.CharField(  # noqa: N815
+        source="thumbnail_url",
+        help_text="The main image's 256-pixel WebP rendition; empty until one has landed.",
     )
     isApproved = serializers.BooleanField(source="is_approved")  # noqa: N815
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+
+
+class RenditionOutput(serializers.Serializer):
+    size = serializers.IntegerField(help_text="The preset: the long side is at most this.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.URLField(help_text="A WebP image (`image/webp`).")
+
+
+class ProductImageOutput(serializers.Serializer):
+    """One of a product's images, in order: the first landed one is the main image."""
+
+    id = serializers.UUIDField()
+    position = serializers.IntegerField()
+    imageUrl = serializers.CharField(  # noqa: N815
+        source="image_url", help_text="As uploaded; empty until it has landed."
+    )
+    renditions = RenditionOutput(many=True, help_text="Smallest first; empty until landed.")
+
+
+class ProductImagePrivateOutput(ProductImageOutput):
+    status = serializers.ChoiceField(
+        choices=["pending", "ready", "rejected"], help_text="The upload's state."
+    )
+    rejectionReason = serializers.CharField(source="rejection_reason")  # noqa: N815
+
+
+class ProductImageDetailOutput(ProductImagePrivateOutput):
+    """An image in the detail: its upload's state for the owner and staff only."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in fields.keys() - ProductImageOutput._declared_fields.keys():
+            fields[name].required = False
+        return fields
+
+
+class ProductPublicOutput(ProductOutput):
+    """One product for sale as anyone sees it: with its landed images."""
+
+    images = ProductImageOutput(many=True)
 
 
 class ProductRevisionOutput(serializers.Serializer):
@@ -166,7 +261,9 @@ class ProductRevisionOutput(serializers.Serializer):
 
 
 class ProductPrivateOutput(ProductOutput):
-    """What the owner and staff see: with its review and its image's state."""
+    """What the owner and staff see: with its review and every image with its state."""
+
+    images = ProductImagePrivateOutput(many=True)
 
     status = serializers.ChoiceField(choices=["pending", "approved", "rejected"])
     listed = serializers.BooleanField(
@@ -181,7 +278,7 @@ class ProductPrivateOutput(ProductOutput):
     imageStatus = serializers.ChoiceField(  # noqa: N815
         source="image_status",
         choices=["pending", "ready", "rejected"],
-        help_text="The image upload's state.",
+        help_text="ready once an image has landed; else the first image's upload state.",
     )
     imageRejectionReason = serializers.CharField(source="image_rejection_reason")  # noqa: N815
     revision = ProductRevisionOutput(
@@ -193,9 +290,11 @@ class ProductPrivateOutput(ProductOutput):
 class ProductDetailOutput(ProductPrivateOutput):
     """One product; the review fields only for its owner and staff."""
 
+    images = ProductImageDetailOutput(many=True, help_text="Anyone else sees the landed ones.")
+
     def get_fields(self):
         fields = super().get_fields()
-        for name in fields.keys() - ProductOutput._declared_fields.keys():
+        for name in fields.keys() - ProductPublicOutput._declared_fields.keys():
             fields[name].required = False
             fields[name].help_text = " ".join(
                 filter(None, ["The owner and staff only.", fields[name].help_text])

@@ -12,14 +12,19 @@ from django.utils import timezone
 from accounts.models import User
 from ecommerce import uploads
 from ecommerce.email import email_queue
+from ecommerce.uploads import ImageStatus
 from products import stock
 from products.cache import catalogue_changed
 from products.errors import (
     AlreadyApproved,
     ImageMissing,
+    ImageNotFound,
+    ImagesMismatch,
+    LastImage,
     ProductNotFound,
+    TooManyImages,
 )
-from products.models import Product, ProductImage, ProductStatus
+from products.models import MAX_IMAGES, Product, ProductImage, ProductStatus
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +32,7 @@ APPROVED_STATUS = ProductStatus.APPROVED.value
 _PRICE = Product._meta.get_field("price")
 
 
-# --- submission and the image ------------------------------------------------------------------
+# --- submission and the images -----------------------------------------------------------------
 
 
 def product_submit(
@@ -41,10 +46,9 @@ def product_submit(
     quantity: int,
     category: str,
 ) -> tuple[Product, str]:
-    """Store a pending product owned by `owner`; returns it and the PUT URL for its image."""
+    """Store a pending product owned by `owner`; returns it and the PUT URL for its first
+    image."""
     with transaction.atomic():
-        image = ProductImage()
-        url = uploads.upload_start(image, file_name=file_name, content_type=content_type)
         product = Product.objects.create(
             owner=owner,
             seller_email=owner.email,
@@ -53,9 +57,11 @@ def product_submit(
             description=description,
             quantity=quantity,
             category=category,
-            file_name=image.upload_key.split("/", 1)[1],
-            image=image,
         )
+        image = ProductImage(product=product, position=0)
+        url = uploads.upload_start(image, file_name=file_name, content_type=content_type)
+        product.file_name = _file_name(image)
+        product.save(update_fields=["file_name"])
         stock.stock_initial(product, by=owner)
     logger.info("product submitted", extra={"product_id": str(product.id)})
     return product, url
@@ -64,34 +70,101 @@ def product_submit(
 def product_image_upload_start(
     *, product_id: uuid.UUID, user: User, file_name: str, content_type: str
 ) -> tuple[Product, str]:
-    """A new upload URL for the image of a product not approved yet (its image was refused,
-    or never arrived): for its owner, or staff. The product's current image, if any, stays
-    until the new one lands; a late upload through an older URL is deleted, as any upload no
-    record awaits. Raises ProductNotFound (unknown, or someone else's) or AlreadyApproved."""
+    """A new upload URL for the first image of a product not approved yet (its image was
+    refused, or never arrived): for its owner, or staff. The image's current picture, if
+    any, stays until the new one lands; a late upload through an older URL is deleted, as
+    any upload no record awaits. Raises ProductNotFound (unknown, or someone else's) or
+    AlreadyApproved."""
     with transaction.atomic():
-        product = (
-            Product.objects.select_for_update(of=("self",))
-            .select_related("image")
-            .filter(pk=product_id)
-            .first()
-        )
-        if product is None or not (user.is_staff or product.owner_id == user.pk):
-            raise ProductNotFound()
+        product = _product_locked(product_id, user)
         if product.status == ProductStatus.APPROVED:
             raise AlreadyApproved("The product is approved; its image cannot be replaced here.")
-        image = product.image or ProductImage()
+        image = product.images.order_by("position", "id").first() or ProductImage(
+            product=product, position=0
+        )
         url = uploads.upload_start(image, file_name=file_name, content_type=content_type)
-        product.image = image
-        product.file_name = image.upload_key.split("/", 1)[1]
-        product.save(update_fields=["image", "file_name"])
+        product.file_name = _file_name(image)
+        product.save(update_fields=["file_name"])
     logger.info("product image upload restarted", extra={"product_id": str(product.id)})
     return product, url
+
+
+def product_image_add(
+    *, product_id: uuid.UUID, user: User, file_name: str, content_type: str
+) -> tuple[ProductImage, str]:
+    """One more image for the product (its owner, or staff), after the others; returns it
+    and its PUT URL. It is listed once it has landed, with its renditions (no review: the
+    README says why). Raises ProductNotFound or TooManyImages."""
+    with transaction.atomic():
+        product = _product_locked(product_id, user)
+        positions = list(product.images.values_list("position", flat=True))
+        if len(positions) >= MAX_IMAGES:
+            raise TooManyImages(f"A product has at most {MAX_IMAGES} images; delete one first.")
+        image = ProductImage(product=product, position=max(positions, default=-1) + 1)
+        url = uploads.upload_start(image, file_name=file_name, content_type=content_type)
+    logger.info(
+        "product image added", extra={"product_id": str(product_id), "image_id": str(image.id)}
+    )
+    return image, url
+
+
+def product_image_delete(*, product_id: uuid.UUID, image_id: uuid.UUID, user: User) -> None:
+    """Delete one of the product's images with its objects (its owner, or staff). Raises
+    ProductNotFound, ImageNotFound, or LastImage (the only landed image of an approved
+    product: the catalogue shows it; add another first)."""
+    with transaction.atomic():
+        product = _product_locked(product_id, user)
+        image = product.images.filter(pk=image_id).first()
+        if image is None:
+            raise ImageNotFound()
+        ready = product.images.filter(status=ImageStatus.READY)
+        if (
+            product.status == ProductStatus.APPROVED
+            and image.status == ImageStatus.READY
+            and not ready.exclude(pk=image.pk).exists()
+        ):
+            raise LastImage("This is the product's only image; add another before deleting it.")
+        uploads.record_delete(image)
+    logger.info(
+        "product image deleted", extra={"product_id": str(product_id), "image_id": str(image_id)}
+    )
+
+
+def product_images_order(*, product_id: uuid.UUID, user: User, image_ids: list[uuid.UUID]) -> None:
+    """Put the product's images in the order of `image_ids`, which names each of them once
+    (its owner, or staff); the first landed one is the main image. Raises ProductNotFound
+    or ImagesMismatch."""
+    with transaction.atomic():
+        product = _product_locked(product_id, user)
+        images = {image.pk: image for image in product.images.all()}
+        if len(set(image_ids)) != len(image_ids) or set(image_ids) != images.keys():
+            raise ImagesMismatch(
+                f"Give each of the product's {len(images)} image ids once, in the new order."
+            )
+        for position, image_id in enumerate(image_ids):
+            images[image_id].position = position
+        ProductImage.objects.bulk_update(images.values(), ["position"])
+        catalogue_changed()
+
+
+def _file_name(image: ProductImage) -> str:
+    """The safe name the upload got (the product's `fileName`, from the original API)."""
+    return image.upload_key.split("/", 1)[1]
+
+
+def _product_locked(product_id: uuid.UUID, user: User) -> Product:
+    """The product's row, locked (the lock every change of a product takes first), for its
+    owner or staff; ProductNotFound for anyone else."""
+    product = Product.objects.select_for_update().filter(pk=product_id).first()
+    if product is None or not (user.is_staff or product.owner_id == user.pk):
+        raise ProductNotFound()
+    return product
 
 
 def product_of_owner(product_id: uuid.UUID, user: User) -> Product:
     """The product, for its owner or staff; ProductNotFound for anyone else (ids of other
     sellers' products are not to be probed)."""
-    product = Product.objects.select_related("image").filter(pk=product_id).first()
+    product = Product.objects.filter(pk=product_id).first()
     if product is None or not (user.is_staff or product.owner_id == user.pk):
         raise ProductNotFound()
     return product
@@ -136,10 +209,9 @@ def product_delete(product: Product) -> None:
     lines keep their copy (product id null) instead of failing the deletion."""
     with transaction.atomic():
         Product.objects.select_for_update().filter(pk=product.pk).first()
-        if product.image_id:
-            uploads.record_delete(product.image)  # the product goes with its image
-        else:
-            product.delete()
+        for image in product.images.all():
+            uploads.record_delete(image)
+        product.delete()
     catalogue_changed()
 
 
@@ -155,7 +227,7 @@ def product_approve(*, product_id: uuid.UUID, by: User) -> Product:
     with transaction.atomic():
         product = _product_for_review(product_id)
         if product.status != ProductStatus.APPROVED:
-            if not product.has_image:
+            if not product.images.filter(status=ImageStatus.READY).exists():
                 raise ImageMissing("The product's image has not landed; it cannot be approved.")
             product.status = ProductStatus.APPROVED
             product.rejection_reason = ""
@@ -184,12 +256,7 @@ def product_reject(*, product_id: uuid.UUID, by: User, reason: str) -> Product:
 
 
 def _product_for_review(product_id: uuid.UUID) -> Product:
-    product = (
-        Product.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined image
-        .select_related("image")
-        .filter(pk=product_id)
-        .first()
-    )
+    product = Product.objects.select_for_update().filter(pk=product_id).first()
     if product is None:
         raise ProductNotFound()
     return product

@@ -7,11 +7,27 @@ urlpatterns = [
     path("products/get-upload-url", api.ProductUploadUrlView.as_view(), name="product-upload-url"),
     path("products/approve-products", api.ProductListView.as_view(), name="product-list"),
     path("products/mine", api.ProductMineView.as_view(), name="product-mine"),
+    path("products/facets", api.ProductFacetsView.as_view(), name="product-facets"),
     path("products/<uuid:product_id>", api.ProductDetailView.as_view(), name="product-detail"),
     path(
         "products/<uuid:product_id>/upload-url",
         api.ProductImageUploadUrlView.as_view(),
         name="product-image-upload-url",
+    ),
+    path(
+        "products/<uuid:product_id>/images/upload-url",
+        api.ProductImagesUploadUrlView.as_view(),
+        name="product-images-upload-url",
+    ),
+    path(
+        "products/<uuid:product_id>/images/order",
+        api.ProductImagesOrderView.as_view(),
+        name="product-images-order",
+    ),
+    path(
+        "products/<uuid:product_id>/images/<uuid:image_id>",
+        api.ProductImageView.as_view(),
+        name="product-image",
     ),
     path(
         "products/<uuid:product_id>/approve",

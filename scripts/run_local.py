@@ -4,7 +4,8 @@
 2. resets the local SQLite database: the emulator keeps its state in memory, so a fresh
    emulator with an old database would disagree (users without a Cognito identity, images
    without objects) — both start empty together, every run;
-3. migrates, runs bootstrap_aws, creates the local admin user;
+3. migrates, runs bootstrap_aws, writes missing image renditions, creates the local admin
+   user;
 4. runs web, worker, beat and events with prefixed logs (honcho) until Ctrl-C.
 """
 
@@ -68,6 +69,7 @@ def main() -> int:
     try:
         manage("migrate", "--no-input", "-v", "0", env=env)
         manage("bootstrap_aws", env=env)
+        manage("image_renditions", env=env)  # images from before renditions (a kept database)
         admin_password = os.environ.get("LOCAL_ADMIN_PASSWORD", "admin")
         manage(
             "createsuperuser",

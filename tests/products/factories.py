@@ -67,12 +67,18 @@ def submitted(owner, **fields) -> Product:
     return product
 
 
-def land_image(product: Product, body: bytes | None = None) -> Product:
-    """Put an image at the product's upload key and run the landing checks in-process."""
-    image = product.image
+def first_image(product: Product) -> ProductImage | None:
+    """The product's first image (its upload, or the landed image)."""
+    return product.images.order_by("position", "id").first()
+
+
+def land_image(product: Product, body: bytes | None = None, image: ProductImage | None = None):
+    """Put an image at the upload key of `image` (the product's first by default) and run
+    the landing checks in-process."""
+    image = image or first_image(product)
     key = image.upload_key
     aws.client("s3").put_object(
         Bucket=ProductImage.bucket(), Key=key, Body=body or png_bytes(), ContentType="image/png"
     )
     uploads.image_landed(ProductImage, S3Object(ProductImage.bucket(), key, 0, "test"))
-    return Product.objects.select_related("image").get(pk=product.pk)
+    return Product.objects.get(pk=product.pk)

@@ -9,7 +9,7 @@ from ecommerce import aws, storage, uploads
 from ecommerce.uploads import ImageStatus, cleanup_stale_uploads
 from products.models import Product, ProductImage, ProductStatus
 from tests.conftest import wait_for
-from tests.products.factories import land_image, submitted
+from tests.products.factories import first_image, land_image, submitted
 from tests.support.uploads import png_bytes
 
 SUBJECT = "Product cleanup Notification"
@@ -22,9 +22,9 @@ def owner(django_user_model):
 
 def aged(product: Product, seconds: int) -> Product:
     then = timezone.now() - timedelta(seconds=seconds)
-    ProductImage.objects.filter(pk=product.image_id).update(upload_requested_at=then)
+    ProductImage.objects.filter(product=product).update(upload_requested_at=then)
     Product.objects.filter(pk=product.pk).update(created_at=then)
-    return Product.objects.select_related("image").get(pk=product.pk)
+    return Product.objects.get(pk=product.pk)
 
 
 @pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_cleanup_deletes_stale_unapproved_products_without_an_image_and_announce
         approved_without_image.pk,
     }
     gone = [stale, stale_refused_image, stale_rejected]
-    assert not ProductImage.objects.filter(pk__in=[p.image_id for p in gone]).exists()
+    assert not ProductImage.objects.filter(product_id__in=[p.pk for p in gone]).exists()
     assert inbox.notifications() == [(SUBJECT, "Cleanup completed. Deleted 3 outdated products")]
 
 
@@ -73,16 +73,16 @@ def test_a_stale_product_whose_image_is_in_s3_is_completed_not_deleted(owner, qu
     product = aged(submitted(owner), 7200)
     aws.client("s3").put_object(
         Bucket=ProductImage.bucket(),
-        Key=product.image.upload_key,
+        Key=first_image(product).upload_key,
         Body=png_bytes(),
         ContentType="image/png",
     )
 
     assert cleanup_stale_uploads(ProductImage) == uploads.CleanupResult(deleted=0, completed=1)
 
-    product = Product.objects.select_related("image").get(pk=product.pk)
-    assert product.image.status == ImageStatus.READY
-    assert product.image_url == storage.public_url(ProductImage.bucket(), product.image.image_key)
+    image = first_image(product)
+    assert image.status == ImageStatus.READY
+    assert image.image_url == storage.public_url(ProductImage.bucket(), image.image_key)
 
 
 @pytest.mark.e2e

@@ -20,8 +20,10 @@ PUBLIC_KEYS = {
     "quantity",
     "category",
     "imageUrl",
+    "thumbnailUrl",
     "isApproved",
     "createdAt",
+    "images",
 }
 PRIVATE_KEYS = PUBLIC_KEYS | {
     "status",
@@ -150,6 +152,7 @@ def test_mine_lists_the_callers_own_submissions_newest_first_with_status(
         ("first", "pending"),
     ]
     assert all(set(p) == PRIVATE_KEYS for p in body["products"])
+    assert [len(p["images"]) for p in body["products"]] == [0, 1, 1]  # "third" has none
     assert {p["id"] for p in body["products"][1:]} == {str(first.id), str(second.id)}
 
 

@@ -60,6 +60,7 @@ def test_only_approved_products_are_listed_as_plain_json_without_the_seller_emai
             "quantity": 40,
             "category": "Clothes",
             "imageUrl": "",
+            "thumbnailUrl": "",
             "isApproved": True,
             "createdAt": approved.created_at.isoformat().replace("+00:00", "Z"),
         }
@@ -144,7 +145,7 @@ def test_search_looks_in_name_and_description_case_insensitively(api):
 def test_filters_and_ordering_are_kept_in_the_next_url_which_is_absolute(api):
     for i in range(5):
         product_make(category="Hats", product_name=f"hat {i}", price=Decimal(f"{i + 1}.00"))
-    product_make(category="Hats", product_name="cap")
+    product_make(category="Headwear", product_name="cap")  # a search looks in categories too
 
     body = get(api, category="hats", search="hat", ordering="-productPrice", pageSize=2)
 
@@ -278,7 +279,7 @@ def test_the_page_statement_is_prepared_by_configuration_and_planned_generically
         cursor.execute(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
             "WHERE statement LIKE %s",
-            ['%FROM "products_product" LEFT OUTER JOIN%LIMIT 21'],
+            ['%FROM "products_product" WHERE%LIMIT 21'],
         )
         [(generic, custom)] = cursor.fetchall()
     assert custom <= 5 and generic >= 3, (generic, custom)

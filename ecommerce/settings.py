@@ -310,7 +310,7 @@ LOGGING = {
 # --- Events process (ecommerce/events.py): message type → handler ---------------------------
 # S3 ObjectCreated records need no entry: every upload model declares its bucket.
 EVENT_HANDLERS: dict[str, str] = {
-    # The order workflow's report (orders/workflow.py).
+    # The order workflow's report (OrderWorkflow in deploy/app-resources.yaml).
     "order.shipping": "orders.processing.order_shipping_reported",
 }
 # Event handlers are quick; a message whose consumer died comes back after this long.

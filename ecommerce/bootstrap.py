@@ -98,6 +98,8 @@ def bootstrap(prefix: str | None = None) -> dict[str, str]:
         "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in wanted.items()],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
     }
+    if settings.AWS_CLOUDFORMATION_ROLE_ARN:
+        arguments["RoleARN"] = settings.AWS_CLOUDFORMATION_ROLE_ARN
     stack = _stack(cfn, name)
     if stack is None:
         cfn.create_stack(**arguments, OnFailure="DELETE")

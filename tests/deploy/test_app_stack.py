@@ -8,6 +8,7 @@ the emulator adds them (ecommerce/emulator_cloudformation.py), and these tests n
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -211,3 +212,13 @@ def test_the_flows_run_on_a_deployed_stack_and_its_deletion_leaves_nothing(
     assert {m["source"] for m in sent_emails(emulator_url, to=buyer.email)} == {
         f"no-reply@{prefix}.example.com"
     }
+
+
+def test_the_workflows_report_has_a_handler_in_the_events_process(settings):
+    """The state machine's one message (its definition is in the template) is one the events
+    process handles (settings.EVENT_HANDLERS): otherwise every order would end in the
+    dead-letter queue instead of shipping."""
+    definition = template()["Resources"]["OrderWorkflow"]["Properties"]["DefinitionString"]
+    body = json.loads(definition["Fn::Sub"].replace("${EventsQueue}", "queue-url"))
+    message = body["States"]["ReportShipping"]["Parameters"]["MessageBody"]
+    assert message["type"] in settings.EVENT_HANDLERS

@@ -1,13 +1,17 @@
-"""moto's server (`python -m ecommerce.emulator_server -H HOST -p PORT`), plus the one call
-the API makes that moto 5.2.5 lacks: Cognito's ResendConfirmationCode. Without it the
-emulated stack answers `POST /auth/resend-confirmation` with 503 (moto's "not implemented"
-is an HTTP 500). Started by ecommerce.emulator; never imported by the app."""
+"""moto's server (`python -m ecommerce.emulator_server -H HOST -p PORT`), plus what the app
+needs and moto 5.2.5 lacks: Cognito's ResendConfirmationCode (without it the emulated stack
+answers `POST /auth/resend-confirmation` with 503: moto's "not implemented" is an HTTP 500),
+and the CloudFormation resource types and properties of deploy/app-resources.yaml that
+moto's CloudFormation skips (ecommerce.emulator_cloudformation). Started by
+ecommerce.emulator; never imported by the app."""
 
 from moto.cognitoidp.exceptions import ResourceNotFoundError, UserNotFoundError
 from moto.cognitoidp.models import cognitoidp_backends, find_account_region_by_value
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult
 from moto.server import main
+
+import ecommerce.emulator_cloudformation  # noqa: F401 - registers the missing resource types
 
 
 def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:

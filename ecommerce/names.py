@@ -1,4 +1,6 @@
-"""The name of every AWS resource, derived from one prefix (no Django import: settings use it)."""
+"""The name of every AWS resource the app addresses, derived from one prefix (no Django import:
+settings use it). deploy/app-resources.yaml names the resources the same way (tests/deploy
+checks that they agree)."""
 
 from __future__ import annotations
 
@@ -39,10 +41,6 @@ class Names:
     @property
     def state_machine(self) -> str:
         return f"{self.prefix}-order-workflow"
-
-    @property
-    def states_role(self) -> str:
-        return f"{self.prefix}-states-role"
 
     def parameter(self, name: str) -> str:
         return f"/{self.prefix}/{name}"

@@ -6,6 +6,7 @@ lists every variable.
 
 import os
 import re
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +25,10 @@ if (BASE_DIR / ".env").exists():
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-change-me")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+if env.bool("DJANGO_ALLOW_OWN_ADDRESS", default=False):
+    # A load balancer's health checks name the task's own address as Host (ECS on Fargate:
+    # the task's private address, which its host name resolves to).
+    ALLOWED_HOSTS.append(socket.gethostbyname(socket.gethostname()))
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Behind TLS (docs/operations.md) ------------------------------------------------------
@@ -99,6 +104,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
 }
+# The password may come on its own (an ECS secret from Secrets Manager), kept out of the URL.
+if env("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = env("DATABASE_PASSWORD")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # A health check is one more round trip on every request's first query; a connection broken
 # by a database restart fails one request, and Django then drops it. Opt in where restarts
@@ -249,6 +257,9 @@ COGNITO_ISSUER = env("COGNITO_ISSUER", default="")
 JWT_LEEWAY_SECONDS = env.int("JWT_LEEWAY_SECONDS", default=30)
 JWKS_MIN_REFETCH_SECONDS = env.int("JWKS_MIN_REFETCH_SECONDS", default=60)
 SES_SENDER = env("SES_SENDER", default="no-reply@shop.example.com")
+# The role CloudFormation assumes to deploy the app's stack (bootstrap_aws, on AWS: the
+# one-off task then needs only to ask for the deployment). Empty: the caller's permissions.
+AWS_CLOUDFORMATION_ROLE_ARN = env("AWS_CLOUDFORMATION_ROLE_ARN", default="")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = False
@@ -311,7 +322,7 @@ LOGGING = {
 # --- Events process (ecommerce/events.py): message type → handler ---------------------------
 # S3 ObjectCreated records need no entry: every upload model declares its bucket.
 EVENT_HANDLERS: dict[str, str] = {
-    # The order workflow's report (orders/workflow.py).
+    # The order workflow's report (OrderWorkflow in deploy/app-resources.yaml).
     "order.shipping": "orders.processing.order_shipping_reported",
 }
 # Event handlers are quick; a message whose consumer died comes back after this long.

@@ -10,35 +10,42 @@ from django.test import override_settings
 
 from accounts import services, tokens
 from ecommerce import aws
-from ecommerce.bootstrap import _parameter, _user_pool
+from ecommerce.bootstrap import bootstrap, stack_name
+from tests.conftest import Process
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def replaced_pool():
-    """(old ids, new ids): this process read the old pool's ids, then the pool was deleted
-    and created anew with its ids in SSM, as bootstrap_aws does."""
+    """(old ids, new ids): this process read the old pool's ids, then the resources were
+    deleted and another process's bootstrap_aws created them anew (as after an emulator
+    restart), with the new pool's ids in SSM."""
     prefix = f"pool-{uuid.uuid4().hex[:8]}"
-    with override_settings(AWS_RESOURCE_PREFIX=prefix):
+    # An SES identity is the account's: deleting this stack must not take the session's
+    # sender with it, so this stack verifies its own.
+    sender = f"no-reply@{prefix}.example.com"
+    cfn, ssm = aws.client("cloudformation"), aws.client("ssm")
+    with override_settings(AWS_RESOURCE_PREFIX=prefix, SES_SENDER=sender):
         aws.reset_clients()
-        idp, ssm, names = aws.client("cognito-idp"), aws.client("ssm"), aws.names()
-
-        def bootstrap_pool() -> tuple[str, str]:
-            ids = _user_pool(idp, names)
-            _parameter(ssm, names.parameter("cognito/user-pool-id"), ids[0])
-            _parameter(ssm, names.parameter("cognito/client-id"), ids[1])
-            return ids
-
-        old = bootstrap_pool()
+        created = bootstrap(prefix)
+        old = created["user_pool"], created["app_client"]
         assert aws.cognito_ids() == old
-        idp.delete_user_pool(UserPoolId=old[0])
-        new = bootstrap_pool()
+        cfn.delete_stack(StackName=stack_name(prefix))
+        other = Process("bootstrap", ["manage.py", "bootstrap_aws", "--prefix", prefix])
+        other.env["SES_SENDER"] = sender
+        other.run()
+        names = aws.names(prefix)
+        new = tuple(
+            ssm.get_parameter(Name=names.parameter(f"cognito/{name}"))["Parameter"]["Value"]
+            for name in ("user-pool-id", "client-id")
+        )
+        assert new != old
         assert aws.cognito_ids() == old  # still what this process cached
         try:
             yield old, new
         finally:
-            idp.delete_user_pool(UserPoolId=new[0])
+            cfn.delete_stack(StackName=stack_name(prefix))
             aws.reset_clients()
             tokens.keys.clear()
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 import products.search
 
-SEARCH_INDEX = "products_search_idx"
+SEARCH_INDEX = "products_search_idx"  # products.search.INDEX
 
 
 def images_belong_to_products(apps, schema_editor):

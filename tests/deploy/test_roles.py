@@ -56,10 +56,12 @@ COGNITO_PUBLIC = {
     )
 }
 
-LANDING = {  # ecommerce.uploads.image_landed: check the object, fix its type, or delete it
+LANDING = {  # ecommerce.uploads.image_landed: check the object, fix its type, write its
+    # renditions, or delete it
     ("s3", "head_object"),
     ("s3", "get_object"),
     ("s3", "copy_object"),
+    ("s3", "put_object"),
     ("s3", "delete_object"),
 }
 
@@ -89,11 +91,16 @@ CALLS: dict[str, set[tuple[str, str]]] = {
         ("sqs", "change_message_visibility"),
     },
     "beat": CELERY_SENDS,
-    "admin": {  # the one-off task: migrate (no AWS), bootstrap_aws
+    "admin": {  # the one-off task: migrate (no AWS), bootstrap_aws, image_renditions
         ("cloudformation", "create_stack"),
         ("cloudformation", "update_stack"),
         ("cloudformation", "describe_stacks"),
         ("cloudformation", "get_template"),
+        # manage.py image_renditions: ecommerce.uploads.renditions_write
+        ("s3", "head_object"),
+        ("s3", "get_object"),
+        ("s3", "copy_object"),
+        ("s3", "put_object"),
     },
 }
 ROLES = {

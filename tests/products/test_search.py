@@ -139,3 +139,18 @@ def test_postgresql_finds_matches_through_the_gin_index():
         finally:
             cursor.execute("RESET enable_seqscan")
     assert "products_search_idx" in plan
+
+
+def test_the_rebuild_command_keeps_search_working(api):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    product_make(product_name="Copper kettle")
+    out = StringIO()
+
+    call_command("search_rebuild", stdout=out)
+
+    expected = "1 products" if connection.vendor == "postgresql" else "nothing to do"
+    assert expected in out.getvalue()
+    assert names(walk(api, search="kettle")) == ["Copper kettle"]

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 from rest_framework import serializers
 
+from ecommerce import storage
 from ecommerce.errors import DomainError
 from ecommerce.fields import StrictCharField
 
@@ -160,18 +161,51 @@ def rendition_source(key: str) -> str | None:
 def renditions(image: Image.Image, sizes: tuple[int, ...]) -> list[Rendition]:
     """WebP renditions of a decoded image, one per preset size (the long side), never
     upscaled, turned upright by its EXIF orientation, with no metadata (no EXIF, no ICC
-    profile, no comments: only pixels are copied into the new files)."""
-    upright = ImageOps.exif_transpose(image)
-    mode = (
-        "RGBA" if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info else "RGB"
-    )
-    upright = upright.convert(mode)
+    profile, no comments: only pixels are copied into the new files). Each is shrunk from
+    the next larger one, and turned once small (the presets are square bounds, so turning
+    does not change which size fits)."""
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    mode = "RGBA" if transparent else "RGB"
+    source = image if image.mode == mode else image.convert(mode)
     made = []
-    for size in sizes:
-        resized = upright.copy()
-        resized.thumbnail((size, size), Image.Resampling.LANCZOS)  # shrinks only
-        resized.info = {}
+    for size in sorted(sizes, reverse=True):
+        source.thumbnail((size, size), Image.Resampling.LANCZOS)  # in place; shrinks only
+        upright = _upright(source, orientation)
         out = io.BytesIO()
-        resized.save(out, format="WEBP", quality=82, method=4)
-        made.append(Rendition(size, resized.width, resized.height, out.getvalue()))
-    return made
+        upright.save(out, format="WEBP", quality=82, method=4)
+        made.append(Rendition(size, upright.width, upright.height, out.getvalue()))
+    return sorted(made, key=lambda rendition: rendition.size)
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    """`image` turned as EXIF `orientation` says (1: as it is), with no metadata."""
+    image.info = {}
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
+def write_renditions(bucket: str, key: str, image: Image.Image, sizes: tuple[int, ...]) -> list:
+    """Write the renditions of a checked image beside it; returns what its record lists of
+    them: [{"size", "width", "height", "url"}]."""
+    written = []
+    for made in renditions(image, sizes):
+        target = rendition_key(key, made.size)
+        storage.write(bucket, target, made.data, RENDITION_TYPE)
+        written.append(
+            {
+                "size": made.size,
+                "width": made.width,
+                "height": made.height,
+                "url": storage.public_url(bucket, target),
+            }
+        )
+    return written

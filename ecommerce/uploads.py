@@ -37,14 +37,13 @@ from django.utils import timezone
 
 from ecommerce import aws, storage
 from ecommerce.images import (
-    RENDITION_TYPE,
     ImageRefused,
     checked_image,
     declared_type,
     new_key,
     rendition_key,
     rendition_source,
-    renditions,
+    write_renditions,
 )
 
 logger = logging.getLogger(__name__)
@@ -224,24 +223,6 @@ def object_checked(bucket: str, key: str):
     return image
 
 
-def _write_renditions(model: type[ImageUpload], bucket: str, key: str, image) -> list[dict]:
-    """Write the model's preset renditions of a checked image beside it; returns what the
-    record lists of them."""
-    written = []
-    for made in renditions(image, model.rendition_sizes):
-        target = rendition_key(key, made.size)
-        storage.write(bucket, target, made.data, RENDITION_TYPE)
-        written.append(
-            {
-                "size": made.size,
-                "width": made.width,
-                "height": made.height,
-                "url": storage.public_url(bucket, target),
-            }
-        )
-    return written
-
-
 def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
     """Handle an ObjectCreated event for a bucket of `model`; safe to run any number of times."""
     log = {"bucket": obj.bucket, "key": obj.key, "model": model._meta.label}
@@ -279,7 +260,7 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
         return Outcome.UNCHANGED
 
     # Listed only once its renditions exist: they are written before the record changes.
-    listed_renditions = _write_renditions(model, obj.bucket, obj.key, image)
+    listed_renditions = write_renditions(obj.bucket, obj.key, image, model.rendition_sizes)
     with transaction.atomic():
         current = model.objects.select_for_update().filter(pk=record.pk, upload_key=obj.key).first()
         if current is None:
@@ -338,30 +319,6 @@ def _reject(model: type[ImageUpload], record: ImageUpload, key: str, reason: str
             rejection_reason=reason[:200],
         )
     )
-
-
-def renditions_missing(model: type[ImageUpload]) -> list:
-    """The ids of `model`'s live images whose renditions are not the model's presets
-    (images that landed before the presets were what they are)."""
-    wanted = list(model.rendition_sizes)
-    ready = model.objects.filter(status=ImageStatus.READY).values_list("pk", "renditions")
-    return [pk for pk, made in ready if [r["size"] for r in made] != wanted]
-
-
-def renditions_write(record: ImageUpload) -> bool:
-    """Write the presets of a live image that lacks them (`manage.py image_renditions`);
-    returns whether they were written (False: the image changed or is gone meanwhile)."""
-    model, bucket, key = type(record), record.bucket(), record.image_key
-    try:
-        image = object_checked(bucket, key)
-    except (ObjectGone, ImageRefused) as problem:
-        logger.warning("image for renditions unusable", extra={"key": key, "reason": str(problem)})
-        return False
-    written = _write_renditions(model, bucket, key, image)
-    if model.objects.filter(pk=record.pk, image_key=key).update(renditions=written):
-        transaction.on_commit(model.image_changed)
-        return True
-    return False
 
 
 @dataclass(frozen=True)

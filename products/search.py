@@ -89,18 +89,3 @@ def matching(queryset: QuerySet, terms: list[str]) -> QuerySet:
 
 # The GIN index on the document (migration 0010).
 INDEX = "products_search_idx"
-
-
-def rebuild() -> int | None:
-    """Recompute every product's search document and rebuild its index (after a change of
-    CONFIG or of PostgreSQL's dictionaries); returns the products rewritten, None on SQLite,
-    which keeps no document."""
-    if connection.vendor != "postgresql":
-        return None
-    from products.models import Product
-
-    # Any update of a row recomputes its stored generated columns.
-    count = Product.objects.update(product_name=F("product_name"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"REINDEX INDEX {INDEX}")  # a constant name
-    return count

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from products import api
+from products import api, api_images
 
 # Included at "" by ecommerce/urls.py: full paths here.
 urlpatterns = [
@@ -11,22 +11,22 @@ urlpatterns = [
     path("products/<uuid:product_id>", api.ProductDetailView.as_view(), name="product-detail"),
     path(
         "products/<uuid:product_id>/upload-url",
-        api.ProductImageUploadUrlView.as_view(),
+        api_images.ProductImageUploadUrlView.as_view(),
         name="product-image-upload-url",
     ),
     path(
         "products/<uuid:product_id>/images/upload-url",
-        api.ProductImagesUploadUrlView.as_view(),
+        api_images.ProductImagesUploadUrlView.as_view(),
         name="product-images-upload-url",
     ),
     path(
         "products/<uuid:product_id>/images/order",
-        api.ProductImagesOrderView.as_view(),
+        api_images.ProductImagesOrderView.as_view(),
         name="product-images-order",
     ),
     path(
         "products/<uuid:product_id>/images/<uuid:image_id>",
-        api.ProductImageView.as_view(),
+        api_images.ProductImageView.as_view(),
         name="product-image",
     ),
     path(

@@ -27,8 +27,15 @@ from tests.support.uploads import quiet_storage, subscribe_inbox  # noqa: F401 -
 def pytest_collection_modifyitems(items):
     """Tests that migrate the database back and forth run first, before any session process
     (the worker, the events process) holds the test database: their schema changes and the
-    flush after them would wait on those processes' queries, and can deadlock with them."""
-    items.sort(key=lambda item: item.get_closest_marker("schema_migration") is None)
+    flush after them would wait on those processes' queries, and can deadlock with them.
+    Then the tests that run processes of their own against other AWS resources: the
+    session's processes, once started, would take their work (due work is database-wide)."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("schema_migration") is None,
+            item.get_closest_marker("own_processes") is None,
+        )
+    )
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -160,6 +160,7 @@ def app_stack(settings):
         assert not any(leftovers(prefix, sender).values()), leftovers(prefix, sender)
 
 
+@pytest.mark.own_processes
 def test_the_flows_run_on_a_deployed_stack_and_its_deletion_leaves_nothing(
     app_stack, make_user, api, emulator_url
 ):

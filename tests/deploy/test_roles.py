@@ -169,7 +169,7 @@ def test_bootstraps_calls_are_the_admin_tasks():
     code = (ROOT / "ecommerce" / "bootstrap.py").read_text()
     found = {("cloudformation", op) for op in re.findall(r"\bcfn\.([a-z_]+)\(", code)}
     found.discard(("cloudformation", "get_waiter"))  # waiters call describe_stacks
-    assert found == CALLS["admin"]
+    assert found == {call for call in CALLS["admin"] if call[0] == "cloudformation"}
 
 
 def statements(role: str) -> list[dict]:

@@ -37,6 +37,7 @@ def test_staff_approve_a_pending_product_in_the_admin_and_it_is_listed(
     tag = uuid.uuid4().hex[:8]
     seller = make_user()
     product = land_image(submitted(seller.user, product_name=f"Browser lamp {tag}"))
+    image_url = first_image(product).image_url  # read here: no queries inside Playwright's loop
     other = product_make(product_name=f"Approved hat {tag}")  # not in the pending filter
     password = f"pw-{uuid.uuid4().hex}"
     admin = User.objects.create_superuser(
@@ -76,7 +77,7 @@ def test_staff_approve_a_pending_product_in_the_admin_and_it_is_listed(
             # The preview is the image in the emulator's S3, and it really loaded.
             preview = row.locator("td.field-image_preview img")
             expect(preview).to_be_visible()
-            expect(preview).to_have_attribute("src", first_image(product).image_url)
+            expect(preview).to_have_attribute("src", image_url)
             page.wait_for_function(
                 "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
             )
@@ -113,7 +114,7 @@ def test_staff_approve_a_pending_product_in_the_admin_and_it_is_listed(
     assert response.status_code == 200
     listed = {p["id"]: p for p in response.json()["products"]}
     assert str(product.pk) in listed
-    assert listed[str(product.pk)]["imageUrl"] == first_image(product).image_url
+    assert listed[str(product.pk)]["imageUrl"] == image_url
     image = requests.get(listed[str(product.pk)]["imageUrl"], timeout=10)
     assert (image.status_code, image.content[:8]) == (200, b"\x89PNG\r\n\x1a\n")
 

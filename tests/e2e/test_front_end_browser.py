@@ -75,6 +75,10 @@ def test_a_front_end_on_another_origin_signs_in_lists_uploads_orders_and_checks_
     assert results["catalogue"]["status"] == 200
     assert str(product.pk) in results["catalogue"]["ids"]
     assert (results["submit"]["status"], results["upload"]) == (201, 200)
+    gallery = results["gallery"]
+    assert (gallery["added"], gallery["upload"], gallery["statuses"]) == (201, 200, ["ready"] * 2)
+    assert gallery["thumbnail"] == [16, 16]  # a 16-pixel PNG is never upscaled
+    assert results["search"] == {"ids": [str(product.pk)], "facetsTotal": 1}
     assert results["order"]["status"] == 201
     assert results["order"]["requestId"]  # an exposed header, readable by the page
     basket = results["basket"]

@@ -46,7 +46,7 @@ from ecommerce.uploads import S3Object
 from ecommerce.wsgi import application
 from orders.placement import order_place
 from products.services import product_approve
-from tests.products.factories import land_image, submitted
+from tests.products.factories import first_image, land_image, submitted
 from tests.support.uploads import png_bytes
 
 pytestmark = [pytest.mark.e2e]
@@ -98,6 +98,7 @@ def seed(user, staff) -> dict[str, list]:
     land(Category, category)
     return {
         "product_id": [str(on_sale.pk), str(pending.pk)],
+        "image_id": [str(image.pk) for image in (first_image(on_sale), first_image(pending))],
         "order_id": [str(order.pk)],
         "banner_id": [str(banner.pk)],
         "name": [category.name, category.name.upper()],

@@ -157,3 +157,60 @@ def test_a_product_whose_image_was_refused_gets_a_new_url_and_is_approved_once_i
     served = requests.get(product["imageUrl"], timeout=10)
     assert (served.content, served.headers["Content-Type"]) == (image, "image/png")
     assert seller.client.post(path, again, format="json").status_code == 409  # approved now
+
+
+def test_three_images_land_with_renditions_are_reordered_and_one_is_deleted_with_its_objects(
+    events_consumer, celery_worker, transactional_db, make_user, api
+):
+    import io
+
+    from PIL import Image
+
+    from tests.support.uploads import image_bytes
+
+    seller, staff = make_user(), make_user(staff=True)
+    product_id, _ = submit_and_upload(seller, f"lamp-{uuid.uuid4().hex[:6]}")
+    for name, size in (("side.jpg", (1600, 900)), ("back.jpg", (300, 200))):
+        response = seller.client.post(
+            f"/products/{product_id}/images/upload-url",
+            {"fileName": name, "fileType": "image/jpeg"},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        put = requests.put(response.json()["uploadUrl"], data=image_bytes("JPEG", size), timeout=10)
+        assert put.status_code == 200
+
+    def detail() -> dict:
+        return seller.client.get(f"/products/{product_id}").json()
+
+    wait_for(
+        lambda: [i["status"] for i in detail()["images"]] == ["ready"] * 3,
+        message="the three images to land",
+    )
+    assert staff.client.post(f"/products/{product_id}/approve").status_code == 200
+    first, side, back = detail()["images"]
+
+    # Renditions are in the bucket, WebP, at the sizes the detail declares.
+    for image in (first, side, back):
+        assert [r["size"] for r in image["renditions"]] == [256, 1024]
+        for rendition in image["renditions"]:
+            served = requests.get(rendition["url"], timeout=10)
+            assert served.headers["Content-Type"] == "image/webp"
+            with Image.open(io.BytesIO(served.content)) as made:
+                assert made.size == (rendition["width"], rendition["height"])
+    assert [(r["width"], r["height"]) for r in side["renditions"]] == [(256, 144), (1024, 576)]
+    assert [(r["width"], r["height"]) for r in back["renditions"]] == [(256, 171), (300, 200)]
+
+    order = [back["id"], first["id"], side["id"]]
+    response = seller.client.put(
+        f"/products/{product_id}/images/order", {"imageIds": order}, format="json"
+    )
+    assert response.status_code == 200
+    listed_now = listed(api)[product_id]
+    assert listed_now["thumbnailUrl"] == back["renditions"][0]["url"]
+    assert listed_now["imageUrl"] == back["imageUrl"]
+
+    urls = [side["imageUrl"], *(r["url"] for r in side["renditions"])]
+    assert seller.client.delete(f"/products/{product_id}/images/{side['id']}").status_code == 204
+    assert [requests.get(url, timeout=10).status_code for url in urls] == [404, 404, 404]
+    assert [i["id"] for i in api.get(f"/products/{product_id}").json()["images"]] == order[:2]

@@ -195,7 +195,7 @@ def products_approved_page(
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     cursor: str | None = None,
-    ordering: str = DEFAULT_ORDERING,
+    ordering: str | None = None,
     category: str | None = None,
     search: str | None = None,
 ) -> Page:

@@ -73,7 +73,7 @@ def page_key(request) -> tuple[int, str]:
     return catalogue_version(), f"{base}|{query}"
 
 
-# One entry per (host, query), holding the version it was built for: a page of a newer
+# One entry per (URL, query), holding the version it was built for: a page of a newer
 # version replaces the older one, so old versions' pages never pile up (every order placed
 # bumps the version).
 MAX_PAGES = 2000

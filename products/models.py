@@ -6,7 +6,7 @@ from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from ecommerce.uploads import STALE_CANDIDATE, ImageStatus, ImageUpload
+from ecommerce.uploads import STALE_CANDIDATE, ImageUpload
 from products.cache import catalogue_changed
 from products.search import SearchDocument, SearchDocumentField
 
@@ -163,11 +163,6 @@ class Product(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == ProductStatus.APPROVED
-
-    @property
-    def main_image(self) -> ProductImage | None:
-        """The first ready image, or None."""
-        return self.images.filter(status=ImageStatus.READY).order_by("position", "id").first()
 
 
 class RevisionStatus(models.TextChoices):

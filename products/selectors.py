@@ -109,11 +109,15 @@ _CATALOGUE = Product.objects.filter(FOR_SALE).values(*_PUBLIC).annotate(**_WITH_
 _FOR_SALE_ROWS = Product.objects.filter(FOR_SALE)
 # Whether a row is for sale, by the one rule (products.models.FOR_SALE).
 _FOR_SALE = ExpressionWrapper(FOR_SALE, output_field=BooleanField())
-_PRIVATE_ROWS = Product.objects.annotate(
-    for_sale=_FOR_SALE,
-    # Units in live orders: minus the sum of the order movements of the stock ledger.
-    units_sold=-StockMovement.total(reason__in=ORDER_REASONS),
-).values(*_PRIVATE, "for_sale", "units_sold")
+_PRIVATE_ROWS = (
+    Product.objects.annotate(
+        for_sale=_FOR_SALE,
+        # Units in live orders: minus the sum of the order movements of the stock ledger.
+        units_sold=-StockMovement.total(reason__in=ORDER_REASONS),
+    )
+    .values(*_PRIVATE, "for_sale", "units_sold")
+    .annotate(**_WITH_MAIN_IMAGE)
+)
 
 # GET /products/mine?status=: a review status, or "delisted" (approved, taken off sale).
 OWNER_FILTERS = {
@@ -143,14 +147,10 @@ def _rows(rows: list[dict], *, images: bool = False) -> list[dict]:
             by_product[image.pop("product_id")].append(image)
     for row in rows:
         row["is_approved"] = row["status"] == ProductStatus.APPROVED
+        row["image_url"] = row["image_url"] or ""
+        row["thumbnail_url"] = _thumbnail(row.pop("main_renditions"))
         if images:
             row["images"] = by_product[row["id"]]
-            ready = [i for i in row["images"] if i["status"] == ImageStatus.READY]
-            row["image_url"] = ready[0]["image_url"] if ready else ""
-            row["thumbnail_url"] = _thumbnail(ready[0]["renditions"] if ready else None)
-        else:
-            row["image_url"] = row["image_url"] or ""
-            row["thumbnail_url"] = _thumbnail(row.pop("main_renditions"))
         if "revision__id" in row:
             # The image upload's state: ready once one has landed, else the first one's.
             first = row["images"][0] if row["images"] else None

@@ -76,7 +76,7 @@ def product_image_upload_start(
     any upload no record awaits. Raises ProductNotFound (unknown, or someone else's) or
     AlreadyApproved."""
     with transaction.atomic():
-        product = _product_locked(product_id, user)
+        product = product_of_owner(product_id, user, lock=True)
         if product.status == ProductStatus.APPROVED:
             raise AlreadyApproved("The product is approved; its image cannot be replaced here.")
         image = product.images.order_by("position", "id").first() or ProductImage(
@@ -96,7 +96,7 @@ def product_image_add(
     and its PUT URL. It is listed once it has landed, with its renditions (no review: the
     README says why). Raises ProductNotFound or TooManyImages."""
     with transaction.atomic():
-        product = _product_locked(product_id, user)
+        product = product_of_owner(product_id, user, lock=True)
         positions = list(product.images.values_list("position", flat=True))
         if len(positions) >= MAX_IMAGES:
             raise TooManyImages(f"A product has at most {MAX_IMAGES} images; delete one first.")
@@ -113,7 +113,7 @@ def product_image_delete(*, product_id: uuid.UUID, image_id: uuid.UUID, user: Us
     ProductNotFound, ImageNotFound, or LastImage (the only landed image of an approved
     product: the catalogue shows it; add another first)."""
     with transaction.atomic():
-        product = _product_locked(product_id, user)
+        product = product_of_owner(product_id, user, lock=True)
         image = product.images.filter(pk=image_id).first()
         if image is None:
             raise ImageNotFound()
@@ -135,7 +135,7 @@ def product_images_order(*, product_id: uuid.UUID, user: User, image_ids: list[u
     (its owner, or staff); the first landed one is the main image. Raises ProductNotFound
     or ImagesMismatch."""
     with transaction.atomic():
-        product = _product_locked(product_id, user)
+        product = product_of_owner(product_id, user, lock=True)
         images = {image.pk: image for image in product.images.all()}
         if len(set(image_ids)) != len(image_ids) or set(image_ids) != images.keys():
             raise ImagesMismatch(
@@ -152,19 +152,12 @@ def _file_name(image: ProductImage) -> str:
     return image.upload_key.split("/", 1)[1]
 
 
-def _product_locked(product_id: uuid.UUID, user: User) -> Product:
-    """The product's row, locked (the lock every change of a product takes first), for its
-    owner or staff; ProductNotFound for anyone else."""
-    product = Product.objects.select_for_update().filter(pk=product_id).first()
-    if product is None or not (user.is_staff or product.owner_id == user.pk):
-        raise ProductNotFound()
-    return product
-
-
-def product_of_owner(product_id: uuid.UUID, user: User) -> Product:
+def product_of_owner(product_id: uuid.UUID, user: User, *, lock: bool = False) -> Product:
     """The product, for its owner or staff; ProductNotFound for anyone else (ids of other
-    sellers' products are not to be probed)."""
-    product = Product.objects.filter(pk=product_id).first()
+    sellers' products are not to be probed). With `lock`, its row is locked (the lock every
+    change of a product takes first)."""
+    rows = Product.objects.select_for_update() if lock else Product.objects
+    product = rows.filter(pk=product_id).first()
     if product is None or not (user.is_staff or product.owner_id == user.pk):
         raise ProductNotFound()
     return product

@@ -33,7 +33,7 @@ def seed(count: int, stock: int) -> str:
         for i in range(start, min(start + 5000, count)):
             product = Product(
                 seller_email="seller@example.com",
-                product_name=f"Product {i:06d} {name_words(i)}",
+                product_name=f"Product {i:06d} {name_words(i, count)}",
                 description=f"A fine item number {i} for the benchmark catalogue.",
                 category=CATEGORIES[i % len(CATEGORIES)],
                 price=Decimal(1 + (i * 37) % 5000) / 4,

@@ -192,7 +192,7 @@ class Outcome(enum.StrEnum):
     READY = "ready"  # the object became the record's image
     REJECTED = "rejected"  # the object failed a check and was deleted
     ORPHAN = "orphan"  # no record asked for this key: deleted
-    UNCHANGED = "unchanged"  # already the live image (a redelivered event)
+    UNCHANGED = "unchanged"  # already the live image (its renditions written again)
     GONE = "gone"  # the object is no longer there: nothing to do
     RENDITION = "rendition"  # one of the renditions landing writes: nothing to do
 
@@ -256,11 +256,17 @@ def image_landed(model: type[ImageUpload], obj: S3Object) -> Outcome:
                 transaction.on_commit(model.image_changed)
         logger.warning("upload rejected", extra={**log, "reason": problem})
         return Outcome.REJECTED
-    if record.image_key == obj.key:
-        return Outcome.UNCHANGED
-
     # Listed only once its renditions exist: they are written before the record changes.
     listed_renditions = write_renditions(obj.bucket, obj.key, image, model.rendition_sizes)
+    if record.image_key == obj.key:
+        # The live image landed again: a redelivered event, or another image PUT through its
+        # still-valid upload URL, whose renditions were just written over the old ones.
+        refreshed = model.objects.filter(pk=record.pk, image_key=obj.key)
+        if record.renditions != listed_renditions and refreshed.update(
+            renditions=listed_renditions
+        ):
+            transaction.on_commit(model.image_changed)
+        return Outcome.UNCHANGED
     with transaction.atomic():
         current = model.objects.select_for_update().filter(pk=record.pk, upload_key=obj.key).first()
         if current is None:

@@ -19,7 +19,7 @@ from products.models import MAX_IMAGES, Product, ProductImage, ProductStatus
 from products.services import product_approve
 from tests.products.factories import first_image, land_image, submitted
 from tests.support.openapi import assert_documented
-from tests.support.uploads import png_bytes
+from tests.support.uploads import image_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,25 @@ def test_a_small_image_is_never_upscaled(user_api, quiet_storage):
     sizes = {(r["size"], r["width"], r["height"]) for r in first_image(product).renditions}
 
     assert sizes == {(256, 1, 1), (1024, 1, 1)}
+
+
+def test_another_image_put_through_a_live_images_url_gets_its_renditions(user_api, quiet_storage):
+    product = land_image(submitted(user_api.signed_in.user))  # 1×1 PNG
+    image = first_image(product)
+    bucket, key = ProductImage.bucket(), image.image_key
+
+    # The presigned URL still works for a while: a second PUT replaces the live object.
+    aws.client("s3").put_object(
+        Bucket=bucket, Key=key, Body=image_bytes("PNG", (600, 300)), ContentType="image/png"
+    )
+    landed = uploads.image_landed(ProductImage, S3Object(bucket, key, 0, "test"))
+
+    assert landed == Outcome.UNCHANGED
+    image.refresh_from_db()
+    sizes = {(r["size"], r["width"], r["height"]) for r in image.renditions}
+    assert sizes == {(256, 256, 128), (1024, 600, 300)}
+    with Image.open(io.BytesIO(storage.read(bucket, rendition_key(key, 256)))) as made:
+        assert made.size == (256, 128)
 
 
 def test_a_decompression_bomb_is_rejected_and_nothing_is_written(user_api, quiet_storage):

@@ -43,7 +43,12 @@ def endpoint_url() -> str | None:
     return settings.AWS_ENDPOINT_URL or None
 
 
-def client_config(service: str) -> Config:
+# SQS's longest long poll (ReceiveMessage's WaitTimeSeconds): a long-polling client waits
+# this much longer for an answer, or an idle poll would end in a read timeout.
+MAX_LONG_POLL_SECONDS = 20
+
+
+def client_config(service: str, *, long_poll: bool = False) -> Config:
     """Region, timeouts and retries for every client; for S3, SigV4 (presigned URLs) and
     path-style addressing (the emulator only does that)."""
     extra = {}
@@ -55,22 +60,25 @@ def client_config(service: str) -> Config:
     return Config(
         region_name=settings.AWS_REGION,
         connect_timeout=settings.AWS_CONNECT_TIMEOUT,
-        read_timeout=settings.AWS_READ_TIMEOUT,
+        read_timeout=settings.AWS_READ_TIMEOUT + (MAX_LONG_POLL_SECONDS if long_poll else 0),
         retries={"max_attempts": settings.AWS_MAX_ATTEMPTS, "mode": "standard"},
         **extra,
     )
 
 
-def client(service: str):
-    """A boto3 client for `service`, pointed at the emulator when AWS_ENDPOINT_URL is set."""
-    key = (service, endpoint_url(), settings.AWS_REGION)
+def client(service: str, *, long_poll: bool = False):
+    """A boto3 client for `service`, pointed at the emulator when AWS_ENDPOINT_URL is set;
+    `long_poll` for one that waits on SQS long polls."""
+    key = (service, endpoint_url(), settings.AWS_REGION, long_poll)
     found = _clients.get(key)
     if found is not None:
         return found
     with _lock:
         if key not in _clients:
             _clients[key] = boto3.session.Session().client(
-                service, endpoint_url=endpoint_url(), config=client_config(service)
+                service,
+                endpoint_url=endpoint_url(),
+                config=client_config(service, long_poll=long_poll),
             )
     return _clients[key]
 

@@ -90,7 +90,7 @@ class EventConsumer:
     def poll_once(self, wait_seconds: int | None = None) -> int:
         """Receive one batch and handle it; returns the number of messages received."""
         sqs = aws.client("sqs")
-        response = sqs.receive_message(
+        response = aws.client("sqs", long_poll=True).receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=self.batch_size,
             WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,

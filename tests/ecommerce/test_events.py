@@ -130,3 +130,14 @@ def test_consume_events_stops_cleanly_on_sigterm(django_db_setup):
     assert process.popen.poll() is None
     process.popen.send_signal(signal.SIGTERM)
     assert process.popen.wait(5) == 0
+
+
+def test_an_idle_long_poll_longer_than_the_read_timeout_is_not_an_error(fresh_queue, settings):
+    # The events process long-polls for 10 s by default, as long as AWS_READ_TIMEOUT.
+    settings.AWS_READ_TIMEOUT = 1
+    settings.AWS_MAX_ATTEMPTS = 1
+    aws.reset_clients()
+    try:
+        assert EventConsumer(fresh_queue, wait_seconds=2).poll_once() == 0
+    finally:
+        aws.reset_clients()

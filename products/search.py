@@ -3,9 +3,9 @@
 On PostgreSQL (production, CI) a product's name, category and description are one
 `tsvector` (weights A, B, C), a stored generated column the database recomputes in the
 statement that changes the texts, so an edit, a revision's approval, an approval or a
-delisting is searchable as it commits; a GIN index (migration 0010) finds the matches, and
-`ts_rank` orders them. Every word typed must match (English stemming: "shoes" finds
-"shoe"); the last one also as a prefix ("snea" finds "sneakers"), as it is typed.
+delisting is searchable as it commits; a GIN index (migrations 0010, 0011) finds the
+matches, and `ts_rank` orders them. Every word typed must match (English stemming: "shoes"
+finds "shoe"); the last one also as a prefix ("snea" finds "sneakers"), as it is typed.
 
 On SQLite (the embedded development default) the column is NULL and search is the
 documented fallback: every word a case-insensitive substring of the name, category or
@@ -87,5 +87,5 @@ def matching(queryset: QuerySet, terms: list[str]) -> QuerySet:
     return queryset.annotate(relevance=score).filter(found)
 
 
-# The GIN index on the document (migration 0010).
+# The GIN index on the document (migration 0010; no pending list since 0011).
 INDEX = "products_search_idx"

@@ -1,9 +1,8 @@
 """The search index without GIN's pending list (fastupdate off).
 
 With the pending list, new index entries wait in an unsorted list that every search scans
-in full until a vacuum merges it: after a bulk load, a search for a word in 100 products
-of 100,000 spent most of its time there (docs/performance.md). The catalogue is read far
-more than it is written, so each change now updates the index itself.
+in full until a vacuum merges it. The catalogue is read far more than it is written, so
+each change now updates the index itself.
 """
 
 from django.db import migrations

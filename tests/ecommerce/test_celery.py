@@ -14,11 +14,12 @@ def test_task_sent_from_django_runs_in_a_real_worker_over_sqs(celery_worker, fre
     token = uuid.uuid4().hex
     echo_to_queue.delay(fresh_queue, json.dumps({"token": token}))
 
-    received = aws.client("sqs").receive_message(QueueUrl=fresh_queue, WaitTimeSeconds=20)
+    sqs = aws.client("sqs", long_poll=True)
+    received = sqs.receive_message(QueueUrl=fresh_queue, WaitTimeSeconds=20)
     for _ in range(3):
         if received.get("Messages"):
             break
-        received = aws.client("sqs").receive_message(QueueUrl=fresh_queue, WaitTimeSeconds=20)
+        received = sqs.receive_message(QueueUrl=fresh_queue, WaitTimeSeconds=20)
     assert [json.loads(m["Body"]) for m in received["Messages"]] == [{"token": token}]
 
 
